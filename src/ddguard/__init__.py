@@ -1,0 +1,28 @@
+"""ddguard: refuse a ddtrace release that does not work on this interpreter and platform.
+
+Kept tiny on purpose: ``import ddguard.auto`` runs at application startup, so the public
+names below are imported only when first used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["DDGuardError", "Report", "Target", "__version__", "check"]
+
+_LAZY = {
+    "check": "ddguard.api",
+    "Report": "ddguard.api",
+    "Target": "ddguard.target",
+    "DDGuardError": "ddguard.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ddguard' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,5 @@
+import sys
+
+from ddguard.cli import main
+
+sys.exit(main())

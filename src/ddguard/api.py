@@ -1,0 +1,130 @@
+"""The library entry point: check ddtrace requirements against one or more targets.
+
+    >>> import ddguard
+    >>> report = ddguard.check(["ddtrace==1.20.19"], ddguard.Target.from_compact("cp312-manylinux_x86_64"))
+    >>> report.ok
+    False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Tuple, Union
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from ddguard import knowledge as _knowledge
+from ddguard.errors import InputError
+from ddguard.evaluate import Options, Reason, ReasonCode, Result, Verdict, judge_requirement
+from ddguard.target import Target
+
+if TYPE_CHECKING:
+    from ddguard.pins import Pin
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every result of one check, in requirement order (one row per target)."""
+
+    targets: Tuple[Target, ...]
+    results: Tuple[Result, ...]
+    notes: Tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.refused for r in self.results)
+
+    @property
+    def target(self) -> Target:
+        return self.targets[0]
+
+
+def check(
+    requirements: Iterable[Union[str, "Pin"]],
+    target: Union[Target, Sequence[Target], None] = None,
+    *,
+    allow_source_build: bool = False,
+    strict: bool = False,
+    knowledge: Optional[_knowledge.Knowledge] = None,
+) -> Report:
+    """Judge each ddtrace requirement (strings like ``"ddtrace>=2,<3"`` or Pins read from
+    project files) on each target (default: the running interpreter)."""
+    targets = _targets(target)
+    options = Options(allow_source_build=allow_source_build, strict=strict)
+    db = knowledge or _knowledge.load()
+    results = []
+    for item in requirements:
+        if isinstance(item, str):
+            requirement = parse_ddtrace_requirement(item)
+            for each in targets:
+                if requirement.marker is not None and not requirement.marker.evaluate(each.marker_env()):
+                    continue
+                results.append(
+                    judge_requirement(
+                        db, requirement.specifier, each, requirement=item.strip(), options=options
+                    )
+                )
+        else:
+            results.extend(judge_pin(db, item, targets, options))
+    return Report(tuple(targets), tuple(results))
+
+
+def judge_pin(
+    db: _knowledge.Knowledge, pin: "Pin", targets: Sequence[Target], options: Options
+) -> Iterable[Result]:
+    for each in targets:
+        if pin.marker is not None and not pin.marker.evaluate(each.marker_env()):
+            continue
+        if pin.unknown_reason:
+            reason = Reason(ReasonCode.UNKNOWN_REFERENCE, pin.unknown_reason)
+            yield Result(
+                pin.requirement, pin.source, each, None, Verdict.UNKNOWN, None, (reason,), (),
+                "pin a released version (ddtrace==X.Y.Z) so it can be checked",
+                refused=options.strict, compatible_range=None,
+            )
+            continue
+        yield judge_requirement(
+            db, pin.specifier, each, requirement=pin.requirement, source=pin.source, options=options
+        )
+
+
+def parse_ddtrace_requirement(text: str) -> Requirement:
+    """A requirement string naming ddtrace; ``2.8.5`` alone means ``ddtrace==2.8.5``."""
+    stripped = text.strip()
+    if stripped and stripped[0].isdigit():
+        stripped = f"ddtrace=={stripped}"
+    elif stripped[:1] in "<>=!~":
+        stripped = f"ddtrace{stripped}"
+    try:
+        requirement = Requirement(stripped)
+    except InvalidRequirement as exc:
+        reason = str(exc).splitlines()[0]
+        raise InputError(f"cannot read requirement {text!r}: {reason}") from exc
+    if canonicalize_name(requirement.name) != "ddtrace":
+        raise InputError(f"{text!r} is not a ddtrace requirement: ddguard checks ddtrace only")
+    if requirement.url:
+        requirement.specifier = _url_specifier(requirement.url) or SpecifierSet()
+    return requirement
+
+
+def _url_specifier(url: str) -> Optional[SpecifierSet]:
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+    name = url.rsplit("/", 1)[-1].split("#", 1)[0]
+    try:
+        version = (
+            parse_wheel_filename(name)[1] if name.endswith(".whl") else parse_sdist_filename(name)[1]
+        )
+    except ValueError:
+        return None
+    return SpecifierSet(f"=={version}")
+
+
+def _targets(target: Union[Target, Sequence[Target], None]) -> Tuple[Target, ...]:
+    if target is None:
+        return (Target.from_host(),)
+    if isinstance(target, Target):
+        return (target,)
+    return tuple(target) or (Target.from_host(),)

@@ -1,0 +1,174 @@
+"""``ddguard`` command line: parse arguments, call the core, render, map errors to exit codes.
+
+Exit codes: 0 nothing refused, 1 something refused, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
+
+from ddguard import __version__
+from ddguard.errors import DDGuardError
+
+if TYPE_CHECKING:
+    from ddguard.target import Target
+
+EXIT_OK, EXIT_REFUSED, EXIT_INPUT = 0, 1, 2
+
+
+def add_target_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("target (default: the running interpreter; pip's flags)")
+    group.add_argument("--python-version", action="append", default=[], metavar="X.Y",
+                       help="Python version to check for, like pip's (repeat for several targets)")
+    group.add_argument("--implementation", metavar="IMPL", help="cp, pp, gp... like pip's")
+    group.add_argument("--abi", action="append", default=[], metavar="ABI", help="cp312, cp313t... (repeatable)")
+    group.add_argument("--platform", action="append", default=[], metavar="TAG",
+                       help="wheel platform tag, e.g. manylinux2014_x86_64, musllinux_1_2_aarch64, "
+                       "macosx_11_0_arm64, win_amd64 (repeatable, pip's expansion)")
+    group.add_argument("--target", dest="compact_targets", action="append", default=[], metavar="T",
+                       help="compact target, e.g. cp312-manylinux_x86_64 (repeatable; one row per target)")
+
+
+def targets_from_args(args: argparse.Namespace) -> List["Target"]:
+    from ddguard.target import Target
+
+    targets = [Target.from_compact(text) for text in args.compact_targets]
+    pip_flags = args.python_version or args.implementation or args.abi or args.platform
+    if pip_flags or not targets:
+        for version in args.python_version or [None]:
+            targets.append(
+                Target.from_pip_flags(version, args.implementation, tuple(args.abi), tuple(args.platform))
+            )
+    return targets
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ddguard",
+        description="Check that a ddtrace release works on an interpreter and platform.",
+    )
+    parser.add_argument("--version", action="version", version=f"ddguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check ddtrace requirements (default: the installed ddtrace)")
+    check.add_argument("requirements", nargs="*", metavar="REQUIREMENT", help='e.g. "ddtrace==1.20.19"')
+    check.add_argument("-r", "--requirement", dest="files", action="append", default=[], metavar="FILE",
+                       help="pip requirements or constraints file (repeatable)")
+    check.add_argument("--project", action="append", default=[], metavar="PATH",
+                       help="project file or directory (pyproject.toml, lock files, ...)")
+    check.add_argument("--require-ddtrace", action="store_true",
+                       help="exit 1 when no ddtrace requirement is found")
+    check.add_argument("--allow-source-build", action="store_true",
+                       help="accept releases that would be built from source")
+    check.add_argument("--strict", action="store_true",
+                       help="also refuse unknown releases and end-of-life lines")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    add_target_flags(check)
+    check.set_defaults(run=run_check)
+
+    explain = commands.add_parser("explain", help="the whole story of one release or range")
+    explain.add_argument("spec", metavar="SPEC", help='a release ("1.20.19") or requirement ("ddtrace>=2,<3")')
+    explain.add_argument("--format", choices=["text", "json"], default="text")
+    add_target_flags(explain)
+    explain.set_defaults(run=run_explain)
+
+    matrix = commands.add_parser("matrix", help="the compatibility tables, for every release line")
+    matrix.add_argument("--release", metavar="SPEC", help="only the lines this specifier touches")
+    matrix.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    matrix.set_defaults(run=run_matrix)
+    return parser
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from ddguard.api import check
+    from ddguard.report import RENDERERS, Format
+
+    targets = targets_from_args(args)
+    items: List[object] = list(args.requirements)
+    notes: List[str] = []
+    if args.files or args.project:
+        from ddguard import pins
+
+        for path in args.files:
+            items.extend(pins.read_requirements_file(path))
+        for path in args.project:
+            scan = pins.scan_project(path)
+            items.extend(scan.pins)
+            notes.extend(scan.notes)
+            if not scan.pins:
+                notes.append(f"no ddtrace requirement found in {path}")
+    elif not items:
+        installed = _installed_ddtrace_version()
+        if installed is None:
+            notes.append("ddtrace is not installed in this environment: nothing to check")
+        else:
+            items.append(f"ddtrace=={installed}")
+    report = check(items, targets, allow_source_build=args.allow_source_build, strict=args.strict)  # type: ignore[arg-type]
+    if notes:
+        from dataclasses import replace
+
+        report = replace(report, notes=tuple(notes))
+    sys.stdout.write(RENDERERS[Format(args.format)](report))
+    if not report.ok:
+        return EXIT_REFUSED
+    if args.require_ddtrace and not report.results:
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+def _installed_ddtrace_version() -> Optional[str]:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover - Python < 3.8 is not supported
+        return None
+    try:
+        return version("ddtrace")
+    except PackageNotFoundError:
+        return None
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from ddguard.explain import explain
+
+    targets = targets_from_args(args) if _any_target_flag(args) else []
+    story = explain(args.spec, targets)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(story.as_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(story.as_text())
+    return EXIT_OK
+
+
+def _any_target_flag(args: argparse.Namespace) -> bool:
+    return bool(args.python_version or args.implementation or args.abi or args.platform or args.compact_targets)
+
+
+def run_matrix(args: argparse.Namespace) -> int:
+    from ddguard.explain import matrix
+
+    sys.stdout.write(matrix(args.release, args.format))
+    return EXIT_OK
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Optional[Callable[[argparse.Namespace], int]] = getattr(args, "run", None)
+    if run is None:
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return run(args)
+    except DDGuardError as exc:
+        print(f"ddguard: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
