@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Tuple, Union
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from ddguard import knowledge as _knowledge
@@ -21,6 +20,8 @@ from ddguard.evaluate import Options, Reason, ReasonCode, Result, Verdict, judge
 from ddguard.target import Target
 
 if TYPE_CHECKING:
+    from packaging.markers import Marker
+
     from ddguard.pins import Pin
 
 
@@ -90,13 +91,41 @@ def judge_pin(
         )
 
 
-def parse_ddtrace_requirement(text: str) -> Requirement:
+@dataclass(frozen=True)
+class DDTraceRequirement:
+    """The parts of a ddtrace requirement a check needs."""
+
+    specifier: SpecifierSet
+    marker: Optional["Marker"] = None
+    url: Optional[str] = None
+
+
+def _plain_ddtrace_specifier(text: str) -> Optional[DDTraceRequirement]:
+    """``ddtrace==1.20.19`` without extras, markers or URL: skips packaging's requirement
+    parser, whose import costs more than the whole check."""
+    if not text.lower().startswith("ddtrace") or any(c in text for c in ";@["):
+        return None
+    rest = text[len("ddtrace"):].strip()
+    if rest[:1] not in ("", "<", ">", "=", "!", "~"):
+        return None
+    try:
+        return DDTraceRequirement(SpecifierSet(rest))
+    except InvalidSpecifier:
+        return None
+
+
+def parse_ddtrace_requirement(text: str) -> DDTraceRequirement:
     """A requirement string naming ddtrace; ``2.8.5`` alone means ``ddtrace==2.8.5``."""
     stripped = text.strip()
     if stripped and stripped[0].isdigit():
         stripped = f"ddtrace=={stripped}"
     elif stripped[:1] in "<>=!~":
         stripped = f"ddtrace{stripped}"
+    fast = _plain_ddtrace_specifier(stripped)
+    if fast is not None:
+        return fast
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(stripped)
     except InvalidRequirement as exc:
@@ -104,9 +133,10 @@ def parse_ddtrace_requirement(text: str) -> Requirement:
         raise InputError(f"cannot read requirement {text!r}: {reason}") from exc
     if canonicalize_name(requirement.name) != "ddtrace":
         raise InputError(f"{text!r} is not a ddtrace requirement: ddguard checks ddtrace only")
+    specifier = requirement.specifier
     if requirement.url:
-        requirement.specifier = _url_specifier(requirement.url) or SpecifierSet()
-    return requirement
+        specifier = _url_specifier(requirement.url) or SpecifierSet()
+    return DDTraceRequirement(specifier, requirement.marker, requirement.url)
 
 
 def _url_specifier(url: str) -> Optional[SpecifierSet]:

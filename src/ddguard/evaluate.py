@@ -6,6 +6,7 @@ Pure functions of (requirement, target, knowledge): no I/O, no printing.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import List, NoReturn, Optional, Sequence, Tuple
 
@@ -18,6 +19,7 @@ from ddguard.knowledge import (
     Release,
     ReleaseLine,
     SupportLevel,
+    expand_tags,
     format_python_ranges,
     merge_ranges,
 )
@@ -105,8 +107,7 @@ def judge_release(knowledge: Knowledge, release: Release, target: Target) -> Jud
                 f"ddtrace supports CPython only; this is {target.describe().split(',')[0]}",
             )
         )
-    spec = release.requires_python_spec
-    if spec is not None and not spec.contains(target.python_full_str, prereleases=True):
+    if not release.admits_python(target.python_full_str):
         reasons.append(
             Reason(
                 ReasonCode.REQUIRES_PYTHON,
@@ -258,8 +259,7 @@ def installer_pick(candidates: Sequence[Release], target: Target) -> Optional[Re
     for release in reversed(candidates):
         if release.yanked:
             continue
-        spec = release.requires_python_spec
-        if spec is not None and not spec.contains(target.python_full_str, prereleases=True):
+        if not release.admits_python(target.python_full_str):
             continue
         if release.sdist or release.wheel_tags() & target.tags():
             return release
@@ -421,8 +421,7 @@ def working_pythons(knowledge: Knowledge, release: Release, target: Target) -> T
             rule = line.rule_for(*os_arch)
             if rule is None or not rule.admits_python(python):
                 continue
-        spec = release.requires_python_spec
-        if spec is not None and not spec.contains("%d.%d.0" % python, prereleases=True):
+        if not release.admits_python("%d.%d.0" % python):
             continue
         found.add(python)
     return merge_ranges([(p, p) for p in sorted(found)])
@@ -437,9 +436,14 @@ def _nearest_python(ranges: Sequence[Tuple[Tuple[int, int], Optional[Tuple[int, 
 
 
 def wheel_pythons(release: Release) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
+    return _wheel_pythons(release.wheel_files)
+
+
+@functools.lru_cache(maxsize=None)
+def _wheel_pythons(files: Tuple[str, ...]) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
     found = {
         (int(t.interpreter[2]), int(t.interpreter[3:]))
-        for t in release.wheel_tags()
+        for t in expand_tags(files)
         if t.interpreter.startswith("cp") and len(t.interpreter) >= 4
     }
     return merge_ranges([(p, p) for p in sorted(found)])

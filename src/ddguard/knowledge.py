@@ -100,8 +100,12 @@ class Release:
     def requires_python_spec(self) -> Optional[SpecifierSet]:
         return _specifier(self.requires_python) if self.requires_python else None
 
+    def admits_python(self, python_full_version: str) -> bool:
+        """Whether Requires-Python admits this Python (no Requires-Python admits all)."""
+        return self.requires_python is None or _admits(self.requires_python, python_full_version)
+
     def wheel_tags(self) -> FrozenSet[Tag]:
-        return _expand_tags(self.wheel_files)
+        return expand_tags(self.wheel_files)
 
     def filenames(self) -> List[str]:
         names = [f"ddtrace-{self.version}-{tags}.whl" for tags in self.wheel_files]
@@ -295,8 +299,8 @@ def _rules_from_wheels(releases: Sequence[Release]) -> Tuple[RuntimeRule, ...]:
     by_platform: Dict[Tuple[str, str], set[Tuple[int, int]]] = {}
     from ddguard.target import platform_os_arch
 
-    for release in releases:
-        for tag in release.wheel_tags():
+    for files in {release.wheel_files for release in releases}:
+        for tag in expand_tags(files):
             if not tag.interpreter.startswith("cp"):
                 continue
             python = (int(tag.interpreter[2]), int(tag.interpreter[3:]))
@@ -370,5 +374,10 @@ def _specifier(text: str) -> SpecifierSet:
 
 
 @functools.lru_cache(maxsize=None)
-def _expand_tags(files: Tuple[str, ...]) -> FrozenSet[Tag]:
+def _admits(requires_python: str, python_full_version: str) -> bool:
+    return _specifier(requires_python).contains(python_full_version, prereleases=True)
+
+
+@functools.lru_cache(maxsize=None)
+def expand_tags(files: Tuple[str, ...]) -> FrozenSet[Tag]:
     return frozenset(tag for name in files for tag in parse_tag(name))

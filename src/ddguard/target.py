@@ -389,6 +389,7 @@ def _host_target() -> Target:
     )
 
 
+@functools.lru_cache(maxsize=None)
 def platform_os_arch(platform: str) -> Tuple[str, str]:
     """("linux", "x86_64") for manylinux2014_x86_64, ("windows", "i686") for win32, ..."""
     return _platform_os(platform), _platform_arch(platform)

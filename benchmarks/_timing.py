@@ -1,0 +1,37 @@
+"""Whole-process timing shared by the benchmark scripts: paired runs, medians."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from typing import Dict, List, Mapping, Optional, Sequence
+
+
+def time_once(argv: Sequence[str], env: Optional[Mapping[str, str]] = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, env=dict(env) if env is not None else None, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def paired_medians(commands: Dict[str, Sequence[str]], runs: int = 21, warmup: int = 3,
+                   env: Optional[Mapping[str, str]] = None) -> Dict[str, float]:
+    """Run each command ``runs`` times, interleaved so load affects all alike; medians in seconds."""
+    samples: Dict[str, List[float]] = {name: [] for name in commands}
+    for _ in range(warmup):
+        for argv in commands.values():
+            time_once(argv, env)
+    for _ in range(runs):
+        for name, argv in commands.items():
+            samples[name].append(time_once(argv, env))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def repo_env() -> Dict[str, str]:
+    """The environment with ddguard importable from this checkout's src/."""
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
