@@ -17,13 +17,20 @@ WANTED = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
 def pyenv_versions() -> list[str]:
     """Installed pyenv versions; named in PYENV_VERSION so the python3.X shims answer."""
     try:
-        root = os.environ.get("PYENV_ROOT") or subprocess.run(
-            ["pyenv", "root"], capture_output=True, text=True, check=True
-        ).stdout.strip()
+        root = (
+            os.environ.get("PYENV_ROOT")
+            or subprocess.run(
+                ["pyenv", "root"], capture_output=True, text=True, check=True
+            ).stdout.strip()
+        )
     except (OSError, subprocess.CalledProcessError):
         return []
     versions = Path(root, "versions")
-    return sorted(p.name for p in versions.iterdir() if (p / "bin" / "python").exists()) if versions.is_dir() else []
+    return (
+        sorted(p.name for p in versions.iterdir() if (p / "bin" / "python").exists())
+        if versions.is_dir()
+        else []
+    )
 
 
 INSTALLED = pyenv_versions()

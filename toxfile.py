@@ -18,7 +18,9 @@ def _pyenv_versions() -> list[str]:
     root = os.environ.get("PYENV_ROOT")
     if not root:
         try:
-            root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
+            root = subprocess.run(
+                ["pyenv", "root"], capture_output=True, text=True, check=True
+            ).stdout.strip()
         except (OSError, subprocess.CalledProcessError):
             return []
     versions = Path(root) / "versions"

@@ -11,13 +11,22 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 def time_once(argv: Sequence[str], env: Optional[Mapping[str, str]] = None) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, env=dict(env) if env is not None else None, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        argv,
+        env=dict(env) if env is not None else None,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     return time.perf_counter() - start
 
 
-def paired_medians(commands: Dict[str, Sequence[str]], runs: int = 21, warmup: int = 3,
-                   env: Optional[Mapping[str, str]] = None) -> Dict[str, float]:
+def paired_medians(
+    commands: Dict[str, Sequence[str]],
+    runs: int = 21,
+    warmup: int = 3,
+    env: Optional[Mapping[str, str]] = None,
+) -> Dict[str, float]:
     """Run each command ``runs`` times, interleaved so load affects all alike; medians in seconds."""
     samples: Dict[str, List[float]] = {name: [] for name in commands}
     for _ in range(warmup):

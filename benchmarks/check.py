@@ -20,16 +20,30 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args()
-    check = [args.python, "-m", "ddguard", "check", "ddtrace==1.20.19", "--python-version", "3.12",
-             "--platform", "manylinux2014_x86_64"]
-    medians = paired_medians({"python -c pass": [args.python, "-c", "pass"], "ddguard check": check},
-                             runs=args.runs, env=repo_env())
+    check = [
+        args.python,
+        "-m",
+        "ddguard",
+        "check",
+        "ddtrace==1.20.19",
+        "--python-version",
+        "3.12",
+        "--platform",
+        "manylinux2014_x86_64",
+    ]
+    medians = paired_medians(
+        {"python -c pass": [args.python, "-c", "pass"], "ddguard check": check},
+        runs=args.runs,
+        env=repo_env(),
+    )
     base, measured = medians["python -c pass"], medians["ddguard check"]
     ratio = measured / base
     print(f"python -c pass: {base * 1000:.1f} ms median of {args.runs}")
     print(f"ddguard check : {measured * 1000:.1f} ms median of {args.runs}  ({ratio:.1f}x)")
     within = measured <= BUDGET_SECONDS and ratio <= BUDGET_RATIO
-    print(f"budget <= {BUDGET_SECONDS * 1000:.0f} ms and <= {BUDGET_RATIO:.0f}x: {'met' if within else 'MISSED'}")
+    print(
+        f"budget <= {BUDGET_SECONDS * 1000:.0f} ms and <= {BUDGET_RATIO:.0f}x: {'met' if within else 'MISSED'}"
+    )
     return 0 if within else 1
 
 

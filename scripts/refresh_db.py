@@ -80,7 +80,10 @@ def policy_from_seed(path: Path) -> Dict[str, Any]:
         + ")",
         "seed_sha256": hashlib.sha256(raw).hexdigest(),
         "support_levels_as_published": [
-            {"release": row["Release"], "support_level": row["Support level"].lower().replace(" ", "-")}
+            {
+                "release": row["Release"],
+                "support_level": row["Support level"].lower().replace(" ", "-"),
+            }
             for row in releases_table
         ],
         "runtimes": [
@@ -97,7 +100,9 @@ def policy_from_seed(path: Path) -> Dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--from", dest="from_file", type=Path, help="saved index JSON for ddtrace")
     parser.add_argument("--seed", type=Path, default=SEED)
     parser.add_argument("--out", type=Path, default=DATA)

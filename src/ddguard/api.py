@@ -1,9 +1,9 @@
 """The library entry point: check ddtrace requirements against one or more targets.
 
-    >>> import ddguard
-    >>> report = ddguard.check(["ddtrace==1.20.19"], ddguard.Target.from_compact("cp312-manylinux_x86_64"))
-    >>> report.ok
-    False
+>>> import ddguard
+>>> report = ddguard.check(["ddtrace==1.20.19"], ddguard.Target.from_compact("cp312-manylinux_x86_64"))
+>>> report.ok
+False
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Report:
 
 
 def check(
-    requirements: Iterable[Union[str, "Pin"]],
+    requirements: Iterable[Union[str, Pin]],
     target: Union[Target, Sequence[Target], None] = None,
     *,
     allow_source_build: bool = False,
@@ -60,7 +60,9 @@ def check(
         if isinstance(item, str):
             requirement = parse_ddtrace_requirement(item)
             for each in targets:
-                if requirement.marker is not None and not requirement.marker.evaluate(each.marker_env()):
+                if requirement.marker is not None and not requirement.marker.evaluate(
+                    each.marker_env()
+                ):
                     continue
                 results.append(
                     judge_requirement(
@@ -73,7 +75,7 @@ def check(
 
 
 def judge_pin(
-    db: _knowledge.Knowledge, pin: "Pin", targets: Sequence[Target], options: Options
+    db: _knowledge.Knowledge, pin: Pin, targets: Sequence[Target], options: Options
 ) -> Iterable[Result]:
     for each in targets:
         if pin.marker is not None and not pin.marker.evaluate(each.marker_env()):
@@ -81,9 +83,17 @@ def judge_pin(
         if pin.unknown_reason:
             reason = Reason(ReasonCode.UNKNOWN_REFERENCE, pin.unknown_reason)
             yield Result(
-                pin.requirement, pin.source, each, None, Verdict.UNKNOWN, None, (reason,), (),
+                pin.requirement,
+                pin.source,
+                each,
+                None,
+                Verdict.UNKNOWN,
+                None,
+                (reason,),
+                (),
                 "pin a released version (ddtrace==X.Y.Z) so it can be checked",
-                refused=options.strict, compatible_range=None,
+                refused=options.strict,
+                compatible_range=None,
             )
             continue
         yield judge_requirement(
@@ -96,7 +106,7 @@ class DDTraceRequirement:
     """The parts of a ddtrace requirement a check needs."""
 
     specifier: SpecifierSet
-    marker: Optional["Marker"] = None
+    marker: Optional[Marker] = None
     url: Optional[str] = None
 
 
@@ -105,7 +115,7 @@ def _plain_ddtrace_specifier(text: str) -> Optional[DDTraceRequirement]:
     parser, whose import costs more than the whole check."""
     if not text.lower().startswith("ddtrace") or any(c in text for c in ";@["):
         return None
-    rest = text[len("ddtrace"):].strip()
+    rest = text[len("ddtrace") :].strip()
     if rest[:1] not in ("", "<", ">", "=", "!", "~"):
         return None
     try:
@@ -145,7 +155,9 @@ def _url_specifier(url: str) -> Optional[SpecifierSet]:
     name = url.rsplit("/", 1)[-1].split("#", 1)[0]
     try:
         version = (
-            parse_wheel_filename(name)[1] if name.endswith(".whl") else parse_sdist_filename(name)[1]
+            parse_wheel_filename(name)[1]
+            if name.endswith(".whl")
+            else parse_sdist_filename(name)[1]
         )
     except ValueError:
         return None

@@ -21,18 +21,36 @@ EXIT_OK, EXIT_REFUSED, EXIT_INPUT = 0, 1, 2
 
 def add_target_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("target (default: the running interpreter; pip's flags)")
-    group.add_argument("--python-version", action="append", default=[], metavar="X.Y",
-                       help="Python version to check for, like pip's (repeat for several targets)")
+    group.add_argument(
+        "--python-version",
+        action="append",
+        default=[],
+        metavar="X.Y",
+        help="Python version to check for, like pip's (repeat for several targets)",
+    )
     group.add_argument("--implementation", metavar="IMPL", help="cp, pp, gp... like pip's")
-    group.add_argument("--abi", action="append", default=[], metavar="ABI", help="cp312, cp313t... (repeatable)")
-    group.add_argument("--platform", action="append", default=[], metavar="TAG",
-                       help="wheel platform tag, e.g. manylinux2014_x86_64, musllinux_1_2_aarch64, "
-                       "macosx_11_0_arm64, win_amd64 (repeatable, pip's expansion)")
-    group.add_argument("--target", dest="compact_targets", action="append", default=[], metavar="T",
-                       help="compact target, e.g. cp312-manylinux_x86_64 (repeatable; one row per target)")
+    group.add_argument(
+        "--abi", action="append", default=[], metavar="ABI", help="cp312, cp313t... (repeatable)"
+    )
+    group.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="wheel platform tag, e.g. manylinux2014_x86_64, musllinux_1_2_aarch64, "
+        "macosx_11_0_arm64, win_amd64 (repeatable, pip's expansion)",
+    )
+    group.add_argument(
+        "--target",
+        dest="compact_targets",
+        action="append",
+        default=[],
+        metavar="T",
+        help="compact target, e.g. cp312-manylinux_x86_64 (repeatable; one row per target)",
+    )
 
 
-def targets_from_args(args: argparse.Namespace) -> List["Target"]:
+def targets_from_args(args: argparse.Namespace) -> List[Target]:
     from ddguard.target import Target
 
     targets = [Target.from_compact(text) for text in args.compact_targets]
@@ -40,7 +58,9 @@ def targets_from_args(args: argparse.Namespace) -> List["Target"]:
     if pip_flags or not targets:
         for version in args.python_version or [None]:
             targets.append(
-                Target.from_pip_flags(version, args.implementation, tuple(args.abi), tuple(args.platform))
+                Target.from_pip_flags(
+                    version, args.implementation, tuple(args.abi), tuple(args.platform)
+                )
             )
     return targets
 
@@ -53,24 +73,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ddguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = commands.add_parser("check", help="check ddtrace requirements (default: the installed ddtrace)")
-    check.add_argument("requirements", nargs="*", metavar="REQUIREMENT", help='e.g. "ddtrace==1.20.19"')
-    check.add_argument("-r", "--requirement", dest="files", action="append", default=[], metavar="FILE",
-                       help="pip requirements or constraints file (repeatable)")
-    check.add_argument("--project", action="append", default=[], metavar="PATH",
-                       help="project file or directory (pyproject.toml, lock files, ...)")
-    check.add_argument("--require-ddtrace", action="store_true",
-                       help="exit 1 when no ddtrace requirement is found")
-    check.add_argument("--allow-source-build", action="store_true",
-                       help="accept releases that would be built from source")
-    check.add_argument("--strict", action="store_true",
-                       help="also refuse unknown releases and end-of-life lines")
+    check = commands.add_parser(
+        "check", help="check ddtrace requirements (default: the installed ddtrace)"
+    )
+    check.add_argument(
+        "requirements", nargs="*", metavar="REQUIREMENT", help='e.g. "ddtrace==1.20.19"'
+    )
+    check.add_argument(
+        "-r",
+        "--requirement",
+        dest="files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="pip requirements or constraints file (repeatable)",
+    )
+    check.add_argument(
+        "--project",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="project file or directory (pyproject.toml, lock files, ...)",
+    )
+    check.add_argument(
+        "--require-ddtrace", action="store_true", help="exit 1 when no ddtrace requirement is found"
+    )
+    check.add_argument(
+        "--allow-source-build",
+        action="store_true",
+        help="accept releases that would be built from source",
+    )
+    check.add_argument(
+        "--strict", action="store_true", help="also refuse unknown releases and end-of-life lines"
+    )
     check.add_argument("--format", choices=["text", "json"], default="text")
     add_target_flags(check)
     check.set_defaults(run=run_check)
 
     explain = commands.add_parser("explain", help="the whole story of one release or range")
-    explain.add_argument("spec", metavar="SPEC", help='a release ("1.20.19") or requirement ("ddtrace>=2,<3")')
+    explain.add_argument(
+        "spec", metavar="SPEC", help='a release ("1.20.19") or requirement ("ddtrace>=2,<3")'
+    )
     explain.add_argument("--format", choices=["text", "json"], default="text")
     add_target_flags(explain)
     explain.set_defaults(run=run_explain)
@@ -106,7 +149,7 @@ def run_check(args: argparse.Namespace) -> int:
             notes.append("ddtrace is not installed in this environment: nothing to check")
         else:
             items.append(f"ddtrace=={installed}")
-    report = check(items, targets, allow_source_build=args.allow_source_build, strict=args.strict)  # type: ignore[arg-type]
+    report = check(items, targets, allow_source_build=args.allow_source_build, strict=args.strict)
     if notes:
         from dataclasses import replace
 
@@ -143,7 +186,13 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def _any_target_flag(args: argparse.Namespace) -> bool:
-    return bool(args.python_version or args.implementation or args.abi or args.platform or args.compact_targets)
+    return bool(
+        args.python_version
+        or args.implementation
+        or args.abi
+        or args.platform
+        or args.compact_targets
+    )
 
 
 def run_matrix(args: argparse.Namespace) -> int:
@@ -171,4 +220,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

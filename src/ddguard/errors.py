@@ -20,7 +20,9 @@ class InputError(DDGuardError, ValueError):
     one-paragraph message, prefixed with ``path:line:`` when known.
     """
 
-    def __init__(self, message: str, path: Optional[str] = None, line: Optional[int] = None) -> None:
+    def __init__(
+        self, message: str, path: Optional[str] = None, line: Optional[int] = None
+    ) -> None:
         self.message = message
         self.path = path
         self.line = line

@@ -118,7 +118,9 @@ def judge_release(knowledge: Knowledge, release: Release, target: Target) -> Jud
     if line is not None and target.implementation == "cpython":
         ranges = line.python_ranges()
         rule = line.rule_for(os_name, cpu)
-        if not any(low <= target.python and (high is None or target.python <= high) for low, high in ranges):
+        if not any(
+            low <= target.python and (high is None or target.python <= high) for low, high in ranges
+        ):
             reasons.append(
                 Reason(
                     ReasonCode.LINE_RUNTIME,
@@ -225,7 +227,11 @@ def judge_requirement(
             return _missing_release(knowledge, pinned, target, requirement, source, options)
         return _result(knowledge, release, target, requirement, source, options, specifier=None)
 
-    prereleases = True if any(Version(s.version).is_prerelease for s in specifier if "*" not in s.version) else None
+    prereleases = (
+        True
+        if any(Version(s.version).is_prerelease for s in specifier if "*" not in s.version)
+        else None
+    )
     in_range = knowledge.releases_in(specifier, prereleases=prereleases)
     if not in_range:
         newest = knowledge.newest
@@ -235,22 +241,55 @@ def judge_requirement(
             f"matches {specifier}",
         )
         return Result(
-            requirement, source, target, None, Verdict.UNKNOWN, None, (reason,), (), _refresh_fix(),
-            refused=options.strict, compatible_range=None,
+            requirement,
+            source,
+            target,
+            None,
+            Verdict.UNKNOWN,
+            None,
+            (reason,),
+            (),
+            _refresh_fix(),
+            refused=options.strict,
+            compatible_range=None,
         )
     pick = installer_pick(in_range, target)
-    compatible = [r for r in in_range if not r.yanked and judge_release(knowledge, r, target).verdict is Verdict.COMPATIBLE]
-    compatible_range = summarize_versions(knowledge, compatible, within=in_range) if compatible else None
+    compatible = [
+        r
+        for r in in_range
+        if not r.yanked and judge_release(knowledge, r, target).verdict is Verdict.COMPATIBLE
+    ]
+    compatible_range = (
+        summarize_versions(knowledge, compatible, within=in_range) if compatible else None
+    )
     if pick is None:
         reason = Reason(
             ReasonCode.NO_RELEASE_IN_RANGE,
             f"no release in {specifier} installs on {target.describe()}",
         )
         return Result(
-            requirement, source, target, None, Verdict.INCOMPATIBLE, None, (reason,), (),
-            _fix(knowledge, None, target, specifier), refused=True, compatible_range=None,
+            requirement,
+            source,
+            target,
+            None,
+            Verdict.INCOMPATIBLE,
+            None,
+            (reason,),
+            (),
+            _fix(knowledge, None, target, specifier),
+            refused=True,
+            compatible_range=None,
         )
-    return _result(knowledge, pick, target, requirement, source, options, specifier=specifier, compatible_range=compatible_range)
+    return _result(
+        knowledge,
+        pick,
+        target,
+        requirement,
+        source,
+        options,
+        specifier=specifier,
+        compatible_range=compatible_range,
+    )
 
 
 def installer_pick(candidates: Sequence[Release], target: Target) -> Optional[Release]:
@@ -280,7 +319,13 @@ def _result(
     refused = _refused(judged.verdict, judged.warnings, options)
     fix = None
     if judged.verdict is not Verdict.COMPATIBLE or refused:
-        fix = _fix(knowledge, release, target, specifier, source_build=judged.verdict is Verdict.SOURCE_BUILD)
+        fix = _fix(
+            knowledge,
+            release,
+            target,
+            specifier,
+            source_build=judged.verdict is Verdict.SOURCE_BUILD,
+        )
     elif judged.warnings:
         fix = _fix(knowledge, release, target, specifier, only_newer_line=True)
     return Result(
@@ -314,7 +359,12 @@ def _refused(verdict: Verdict, warnings: Sequence[Reason], options: Options) -> 
 
 
 def _missing_release(
-    knowledge: Knowledge, version: Version, target: Target, requirement: str, source: str, options: Options
+    knowledge: Knowledge,
+    version: Version,
+    target: Target,
+    requirement: str,
+    source: str,
+    options: Options,
 ) -> Result:
     newest = knowledge.newest
     if version > newest.version:
@@ -324,13 +374,31 @@ def _missing_release(
             f"snapshot of {knowledge.info.fetched}); its own Requires-Python and wheels decide",
         )
         return Result(
-            requirement, source, target, str(version), Verdict.UNKNOWN, None, (reason,), (),
-            _refresh_fix(), refused=options.strict, compatible_range=None,
+            requirement,
+            source,
+            target,
+            str(version),
+            Verdict.UNKNOWN,
+            None,
+            (reason,),
+            (),
+            _refresh_fix(),
+            refused=options.strict,
+            compatible_range=None,
         )
     reason = Reason(ReasonCode.NOT_RELEASED, f"ddtrace {version} was never released")
     return Result(
-        requirement, source, target, str(version), Verdict.INCOMPATIBLE, None, (reason,), (),
-        _fix(knowledge, None, target, None), refused=True, compatible_range=None,
+        requirement,
+        source,
+        target,
+        str(version),
+        Verdict.INCOMPATIBLE,
+        None,
+        (reason,),
+        (),
+        _fix(knowledge, None, target, None),
+        refused=True,
+        compatible_range=None,
     )
 
 
@@ -351,10 +419,13 @@ def _fix(
     usable = [
         r
         for r in knowledge.releases
-        if not r.yanked and not r.version.is_prerelease
+        if not r.yanked
+        and not r.version.is_prerelease
         and judge_release(knowledge, r, target).verdict is Verdict.COMPATIBLE
     ]
-    supported = [r for r in usable if (knowledge.line(r.version) or _NO_LINE).level is not SupportLevel.EOL]
+    supported = [
+        r for r in usable if (knowledge.line(r.version) or _NO_LINE).level is not SupportLevel.EOL
+    ]
     if only_newer_line:
         if not supported:
             return None
@@ -372,7 +443,9 @@ def _fix(
         same_line = [r for r in usable if r.version.major == release.version.major]
         later = [r for r in usable if r.version > release.version]
         if same_line and same_line[-1].version > release.version:
-            options.append(f"use ddtrace=={same_line[-1].version}, the newest {release.version.major}.x release that works here")
+            options.append(
+                f"use ddtrace=={same_line[-1].version}, the newest {release.version.major}.x release that works here"
+            )
         elif later:
             options.append(
                 f"use ddtrace>={later[0].version} (newest that works here: ddtrace=={usable[-1].version})"
@@ -380,7 +453,9 @@ def _fix(
         elif usable:
             options.append(f"use ddtrace=={usable[-1].version}, the newest release that works here")
     elif usable and not options:
-        options.append(f"use ddtrace>={_line_floor(knowledge, usable[-1])} (newest that works here: ddtrace=={usable[-1].version})")
+        options.append(
+            f"use ddtrace>={_line_floor(knowledge, usable[-1])} (newest that works here: ddtrace=={usable[-1].version})"
+        )
     if release is not None and not source_build:
         pythons = working_pythons(knowledge, release, target)
         if pythons:
@@ -403,11 +478,17 @@ _NO_LINE = ReleaseLine(major=-1, level=SupportLevel.GA, history=(), runtimes=(),
 
 
 def _line_floor(knowledge: Knowledge, release: Release) -> str:
-    first = next(r for r in knowledge.releases if r.version.major == release.version.major and not r.version.is_prerelease)
+    first = next(
+        r
+        for r in knowledge.releases
+        if r.version.major == release.version.major and not r.version.is_prerelease
+    )
     return str(first.version)
 
 
-def working_pythons(knowledge: Knowledge, release: Release, target: Target) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
+def working_pythons(
+    knowledge: Knowledge, release: Release, target: Target
+) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
     """CPython versions on which this release has a wheel for the target's OS and CPU,
     within its line's policy and Requires-Python."""
     os_arch = (target.os, target.arch)
@@ -427,7 +508,9 @@ def working_pythons(knowledge: Knowledge, release: Release, target: Target) -> T
     return merge_ranges([(p, p) for p in sorted(found)])
 
 
-def _nearest_python(ranges: Sequence[Tuple[Tuple[int, int], Optional[Tuple[int, int]]]], wanted: Tuple[int, int]) -> Tuple[int, int]:
+def _nearest_python(
+    ranges: Sequence[Tuple[Tuple[int, int], Optional[Tuple[int, int]]]], wanted: Tuple[int, int]
+) -> Tuple[int, int]:
     """The supported version closest to the target's: the newest below it, else the oldest above."""
     below = [high or low for low, high in ranges if (high or low) <= wanted]
     if below:
@@ -435,12 +518,16 @@ def _nearest_python(ranges: Sequence[Tuple[Tuple[int, int], Optional[Tuple[int, 
     return min(low for low, _ in ranges)
 
 
-def wheel_pythons(release: Release) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
+def wheel_pythons(
+    release: Release,
+) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
     return _wheel_pythons(release.wheel_files)
 
 
 @functools.lru_cache(maxsize=None)
-def _wheel_pythons(files: Tuple[str, ...]) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
+def _wheel_pythons(
+    files: Tuple[str, ...],
+) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
     found = {
         (int(t.interpreter[2]), int(t.interpreter[3:]))
         for t in expand_tags(files)
@@ -453,7 +540,9 @@ def summarize_versions(
     knowledge: Knowledge, chosen: Sequence[Release], within: Optional[Sequence[Release]] = None
 ) -> str:
     """Contiguous runs of ``chosen`` among the final releases, as specifiers: '>=2.0.0,<=2.21.12 || >=3.1.0'."""
-    pool = [r for r in (within or knowledge.releases) if not r.version.is_prerelease and not r.yanked]
+    pool = [
+        r for r in (within or knowledge.releases) if not r.version.is_prerelease and not r.yanked
+    ]
     chosen_set = {r.version for r in chosen}
     runs: List[Tuple[Version, Version]] = []
     start: Optional[Version] = None
@@ -481,9 +570,14 @@ def summarize_versions(
 
 def _platform_summary(tags: Sequence[Tag], target: Target) -> str:
     """What the release does publish for the target's Python: same CPU first, else elsewhere."""
-    here = sorted({t.platform for t in tags if platform_os_arch(t.platform) == (target.os, target.arch)})
+    here = sorted(
+        {t.platform for t in tags if platform_os_arch(t.platform) == (target.os, target.arch)}
+    )
     if here:
-        return "its CPython %s wheels for this CPU are tagged %s" % (target.python_str, ", ".join(here))
+        return "its CPython %s wheels for this CPU are tagged %s" % (
+            target.python_str,
+            ", ".join(here),
+        )
     from ddguard.target import describe_platform
 
     elsewhere = sorted({describe_platform(t.platform) for t in tags})

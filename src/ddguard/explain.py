@@ -46,7 +46,10 @@ class Story:
             "yank_reason": release.yank_reason,
             "sdist": release.sdist is not None,
             "wheel_pythons": format_python_ranges(wheel_pythons(release)),
-            "wheel_platforms": {k: sorted(v, key=lambda p: tuple(map(int, p.split(".")))) for k, v in sorted(platforms.items())},
+            "wheel_platforms": {
+                k: sorted(v, key=lambda p: tuple(map(int, p.split("."))))
+                for k, v in sorted(platforms.items())
+            },
             "files": release.filenames(),
         }
 
@@ -55,29 +58,44 @@ class Story:
             "spec": self.spec,
             "releases": [self.release_facts(r) for r in self.releases],
             "verdicts": [result_json(r) for r in self.verdicts],
-            "database": {"source": self.knowledge.info.source, "fetched": self.knowledge.info.fetched},
+            "database": {
+                "source": self.knowledge.info.source,
+                "fetched": self.knowledge.info.fetched,
+            },
         }
 
     def as_text(self) -> str:
         out: List[str] = []
         if len(self.releases) > 1:
-            out.append(f"{self.spec} matches {len(self.releases)} releases, "
-                       f"{self.releases[0].version} to {self.releases[-1].version}; the newest:")
+            out.append(
+                f"{self.spec} matches {len(self.releases)} releases, "
+                f"{self.releases[0].version} to {self.releases[-1].version}; the newest:"
+            )
         for release in self.releases[-1:]:
             facts = self.release_facts(release)
-            level = _knowledge.SupportLevel(facts["support_level"]).title if facts["support_level"] else "?"
+            level = (
+                _knowledge.SupportLevel(facts["support_level"]).display
+                if facts["support_level"]
+                else "?"
+            )
             out.append(f"ddtrace {facts['version']} (uploaded {facts['uploaded']})")
-            out.append(f"  release line {facts['line']} ({facts['line_specifier']}): {level}; "
-                       f"the line supports CPython {facts['line_runtimes']}")
+            out.append(
+                f"  release line {facts['line']} ({facts['line_specifier']}): {level}; "
+                f"the line supports CPython {facts['line_runtimes']}"
+            )
             out.append(f"  Requires-Python: {facts['requires_python'] or '(none declared)'}")
             if release.yanked:
                 out.append(f"  yanked: {release.yank_reason or 'no reason given'}")
-            out.append(f"  wheels for CPython {facts['wheel_pythons'] or '(none)'}; "
-                       f"sdist: {'yes' if facts['sdist'] else 'no'}")
+            out.append(
+                f"  wheels for CPython {facts['wheel_pythons'] or '(none)'}; "
+                f"sdist: {'yes' if facts['sdist'] else 'no'}"
+            )
             for where, pythons in facts["wheel_platforms"].items():
                 out.append(f"    {where}: {', '.join(pythons)}")
         for result in self.verdicts:
-            out.append(f"on {result.target.describe()}: {result.verdict.value}. {paragraph(result)}")
+            out.append(
+                f"on {result.target.describe()}: {result.verdict.value}. {paragraph(result)}"
+            )
         return "\n".join(out) + "\n"
 
 
@@ -114,20 +132,32 @@ def matrix_rows(db: Knowledge, release: Optional[str]) -> Dict[str, List[Dict[st
     lines = db.lines
     if release:
         spec = parse_ddtrace_requirement(release).specifier
-        lines = tuple(line for line in lines if db.releases_in(SpecifierSet(f"{spec}") & SpecifierSet(line.specifier), prereleases=True))
+        lines = tuple(
+            line
+            for line in lines
+            if db.releases_in(
+                SpecifierSet(f"{spec}") & SpecifierSet(line.specifier), prereleases=True
+            )
+        )
     releases = [
-        {"release": line.specifier, "line": line.name, "support_level": line.level.title,
-         "since": next((h.since for h in reversed(line.history) if h.since), ""),
-         "as_published": next((h.level.title for h in line.history if not h.since), "")}
+        {
+            "release": line.specifier,
+            "line": line.name,
+            "support_level": line.level.display,
+            "since": next((h.since for h in reversed(line.history) if h.since), ""),
+            "as_published": next((h.level.display for h in line.history if not h.since), ""),
+        }
         for line in reversed(lines)
     ]
     runtimes = [
-        {"os": _OS_TITLE.get(rule.os, rule.os),
-         "cpu": ", ".join(_CPU_TITLE.get(rule.os, {}).get(c, c) for c in rule.cpus),
-         "runtime": "CPython",
-         "runtime_version": format_python_ranges(rule.python).replace("–", "-"),
-         "ddtrace": line.specifier,
-         "basis": line.runtime_basis}
+        {
+            "os": _OS_TITLE.get(rule.os, rule.os),
+            "cpu": ", ".join(_CPU_TITLE.get(rule.os, {}).get(c, c) for c in rule.cpus),
+            "runtime": "CPython",
+            "runtime_version": format_python_ranges(rule.python).replace("–", "-"),
+            "ddtrace": line.specifier,
+            "basis": line.runtime_basis,
+        }
         for line in lines
         for rule in line.runtimes
     ]
@@ -138,22 +168,51 @@ def matrix(release: Optional[str], fmt: str, knowledge: Optional[Knowledge] = No
     db = knowledge or _knowledge.load()
     rows = matrix_rows(db, release)
     if fmt == "json":
-        return json.dumps({**rows, "database": {"source": db.info.source, "fetched": db.info.fetched,
-                                                 "policy": db.info.policy_source}}, indent=2) + "\n"
-    release_cols = [("Release", "release"), ("Support level", "support_level"), ("Since", "since"),
-                    ("As published", "as_published")]
-    runtime_cols = [("OS", "os"), ("CPU", "cpu"), ("Runtime", "runtime"),
-                    ("Runtime version", "runtime_version"), ("Supported ddtrace versions", "ddtrace")]
+        return (
+            json.dumps(
+                {
+                    **rows,
+                    "database": {
+                        "source": db.info.source,
+                        "fetched": db.info.fetched,
+                        "policy": db.info.policy_source,
+                    },
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    release_cols = [
+        ("Release", "release"),
+        ("Support level", "support_level"),
+        ("Since", "since"),
+        ("As published", "as_published"),
+    ]
+    runtime_cols = [
+        ("OS", "os"),
+        ("CPU", "cpu"),
+        ("Runtime", "runtime"),
+        ("Runtime version", "runtime_version"),
+        ("Supported ddtrace versions", "ddtrace"),
+    ]
     render = _markdown_table if fmt == "markdown" else _text_table
-    return (render(release_cols, rows["releases"]) + "\n" + render(runtime_cols, rows["runtimes"])
-            + f"\nSource: {db.info.policy_source}; releases: {db.info.source}, {db.info.fetched}.\n")
+    return (
+        render(release_cols, rows["releases"])
+        + "\n"
+        + render(runtime_cols, rows["runtimes"])
+        + f"\nSource: {db.info.policy_source}; releases: {db.info.source}, {db.info.fetched}.\n"
+    )
 
 
 def _markdown_table(columns: Sequence[Any], rows: Sequence[Dict[str, str]]) -> str:
-    out = ["| " + " | ".join(title for title, _ in columns) + " |",
-           "|" + "|".join("---" for _ in columns) + "|"]
+    out = [
+        "| " + " | ".join(title for title, _ in columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
     for row in rows:
-        out.append("| " + " | ".join(str(row[key]).replace("|", "\\|") for _, key in columns) + " |")
+        out.append(
+            "| " + " | ".join(str(row[key]).replace("|", "\\|") for _, key in columns) + " |"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -161,7 +220,9 @@ def _text_table(columns: Sequence[Any], rows: Sequence[Dict[str, str]]) -> str:
     widths = [max([len(title)] + [len(str(r[key])) for r in rows]) for title, key in columns]
     out = ["  ".join(title.ljust(w) for (title, _), w in zip(columns, widths)).rstrip()]
     for row in rows:
-        out.append("  ".join(str(row[key]).ljust(w) for (_, key), w in zip(columns, widths)).rstrip())
+        out.append(
+            "  ".join(str(row[key]).ljust(w) for (_, key), w in zip(columns, widths)).rstrip()
+        )
     return "\n".join(out) + "\n"
 
 

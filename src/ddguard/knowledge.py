@@ -29,7 +29,7 @@ class SupportLevel(str, enum.Enum):
     EOL = "eol"
 
     @property
-    def title(self) -> str:
+    def display(self) -> str:
         return {"ga": "General Availability", "maintenance": "Maintenance", "eol": "End of Life"}[
             self.value
         ]
@@ -46,7 +46,9 @@ class RuntimeRule:
     basis: str
 
     def admits_python(self, version: Tuple[int, int]) -> bool:
-        return any(low <= version and (high is None or version <= high) for low, high in self.python)
+        return any(
+            low <= version and (high is None or version <= high) for low, high in self.python
+        )
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,14 @@ class DatabaseInfo:
 class Knowledge:
     """Read-only queries over the loaded database."""
 
-    def __init__(self, releases: Sequence[Release], lines: Sequence[ReleaseLine], info: DatabaseInfo):
+    def __init__(
+        self, releases: Sequence[Release], lines: Sequence[ReleaseLine], info: DatabaseInfo
+    ):
         self.releases: Tuple[Release, ...] = tuple(releases)
         self.lines: Tuple[ReleaseLine, ...] = tuple(lines)
         self.info = info
         self._by_version = {r.version: r for r in self.releases}
+        self._by_major = {line.major: line for line in self.lines}
 
     @property
     def newest(self) -> Release:
@@ -141,12 +146,11 @@ class Knowledge:
         return self._by_version.get(version)
 
     def line(self, version: Version) -> Optional[ReleaseLine]:
-        for line in self.lines:
-            if line.major == version.major:
-                return line
-        return None
+        return self._by_major.get(version.major)
 
-    def releases_in(self, specifier: SpecifierSet, prereleases: Optional[bool] = None) -> List[Release]:
+    def releases_in(
+        self, specifier: SpecifierSet, prereleases: Optional[bool] = None
+    ) -> List[Release]:
         allowed = set(specifier.filter((r.version for r in self.releases), prereleases=prereleases))
         return [r for r in self.releases if r.version in allowed]
 
@@ -205,7 +209,9 @@ def from_documents(releases_doc: Any, policy_doc: Any, path: str, embedded: bool
         )
         lines = derive_lines(releases, policy_doc)
     except (KeyError, IndexError, TypeError, ValueError) as exc:
-        raise DatabaseError(f"the ddguard database {path} does not have the expected shape: {exc!r}") from exc
+        raise DatabaseError(
+            f"the ddguard database {path} does not have the expected shape: {exc!r}"
+        ) from exc
     if not releases:
         raise DatabaseError(f"the ddguard database {path} lists no release")
     return Knowledge(releases, lines, info)
@@ -240,26 +246,37 @@ def derive_lines(releases: Sequence[Release], policy: Any) -> List[ReleaseLine]:
     the lines it covers, and from the line's own wheels for the lines it postdates.
     """
     majors = sorted({r.version.major for r in releases})
-    first_final = {}
+    first_final: Dict[int, Release] = {}
     for release in releases:  # sorted: the first final release of each major
         if not release.version.is_prerelease:
             first_final.setdefault(release.version.major, release)
     first_upload = {m: first_final[m].uploaded for m in majors if m in first_final}
     majors = [m for m in majors if m in first_final]
-    published = {row["release"]: SupportLevel(_LEVEL_WORDS[row["support_level"]]) for row in policy["support_levels_as_published"]}
+    published = {
+        row["release"]: SupportLevel(_LEVEL_WORDS[row["support_level"]])
+        for row in policy["support_levels_as_published"]
+    }
     seed_majors = {Version(s.split(",")[0].lstrip(">=")).major for s in published}
     lines = []
     for index, major in enumerate(majors):
-        history = [LevelChange(first_upload[major], SupportLevel.GA, f"{first_final[major].version} released")]
+        history = [
+            LevelChange(
+                first_upload[major], SupportLevel.GA, f"{first_final[major].version} released"
+            )
+        ]
         for step, level in ((1, SupportLevel.MAINTENANCE), (2, SupportLevel.EOL)):
             if index + step < len(majors):
                 successor = majors[index + step]
                 history.append(
-                    LevelChange(first_upload[successor], level, f"{first_final[successor].version} released")
+                    LevelChange(
+                        first_upload[successor], level, f"{first_final[successor].version} released"
+                    )
                 )
         for spec, level in published.items():
             if Version(f"{major}.0").major == Version(spec.split(",")[0].lstrip(">=")).major:
-                history.append(LevelChange("", level, "as published on the compatibility page (2.x era)"))
+                history.append(
+                    LevelChange("", level, "as published on the compatibility page (2.x era)")
+                )
         if major <= max(seed_majors):
             version = Version(f"{major}.0")
             rules = tuple(
@@ -267,7 +284,9 @@ def derive_lines(releases: Sequence[Release], policy: Any) -> List[ReleaseLine]:
                     os=row["os"],
                     cpus=tuple(row["cpus"]),
                     implementation=row["implementation"],
-                    python=tuple((_minor(lo), _minor(hi) if hi else None) for lo, hi in row["python"]),
+                    python=tuple(
+                        (_minor(lo), _minor(hi) if hi else None) for lo, hi in row["python"]
+                    ),
                     basis="compatibility page",
                 )
                 for row in policy["runtimes"]

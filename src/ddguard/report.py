@@ -27,7 +27,9 @@ def paragraph(result: Result) -> str:
     if result.verdict is Verdict.INCOMPATIBLE:
         head = f"{subject}{picked} does not work on {target}{where}."
     elif result.verdict is Verdict.SOURCE_BUILD:
-        head = f"{subject}{picked} has no wheel for {target}{where}: pip would build it from source."
+        head = (
+            f"{subject}{picked} has no wheel for {target}{where}: pip would build it from source."
+        )
     elif result.verdict is Verdict.UNKNOWN:
         head = f"{subject}{picked} cannot be checked for {target}{where}."
     else:

@@ -61,7 +61,7 @@ def _pip_index_url() -> str:
 def fetch_index_json(url: str, timeout: float = 60.0) -> bytes:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return bytes(response.read())
     except OSError as exc:
         raise DatabaseError(f"cannot read {url}: {exc}") from exc
@@ -104,7 +104,11 @@ def build_snapshot(raw: bytes, source: str, fetched: Optional[str] = None) -> Di
                 # keep the compressed tag text so the file name can be rebuilt exactly
                 wheel_tags.append(name[:-4].split("-", 2)[2])
             elif name.endswith((".tar.gz", ".zip", ".tar.bz2")):
-                sdist = name[len(f"{PROJECT}-{version}."):] if name.startswith(f"{PROJECT}-{version}.") else name
+                sdist = (
+                    name[len(f"{PROJECT}-{version}.") :]
+                    if name.startswith(f"{PROJECT}-{version}.")
+                    else name
+                )
         for tag in sorted(wheel_tags):
             tag_index.setdefault(tag, len(tag_index))
         key = tuple(sorted(tag_index[t] for t in wheel_tags))

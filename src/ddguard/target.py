@@ -75,7 +75,7 @@ class Target:
 
     @property
     def os(self) -> str:
-        """"linux", "macos", "windows" or the raw platform tag's family."""
+        """ "linux", "macos", "windows" or the raw platform tag's family."""
         return _platform_os(self.platforms[0]) if self.platforms else "unknown"
 
     @property
@@ -110,7 +110,7 @@ class Target:
         return _compute_tags(self)
 
     def describe(self) -> str:
-        """"CPython 3.12, manylinux x86_64" — how messages name the target."""
+        """ "CPython 3.12, manylinux x86_64" — how messages name the target."""
         impl = _DISPLAY_IMPLEMENTATION.get(self.implementation, self.implementation)
         text = f"{impl} {self.python_str}"
         if self.free_threaded:
@@ -124,7 +124,9 @@ class Target:
             family = self.libc and ("musllinux" if self.libc == "musl" else "manylinux")
             return f"{family or 'linux'} {arch}"
         if os_name == "macos":
-            return "macOS " + ("Apple Silicon" if arch == "aarch64" else "Intel" if arch == "x86_64" else arch)
+            return "macOS " + (
+                "Apple Silicon" if arch == "aarch64" else "Intel" if arch == "x86_64" else arch
+            )
         if os_name == "windows":
             bits = {"x86_64": "64-bit", "i686": "32-bit", "aarch64": "ARM64"}.get(arch, arch)
             return f"Windows {bits}"
@@ -212,7 +214,6 @@ class Target:
         """
         interpreter, sep, platform = text.partition("-")
         short, digits = interpreter[:2], interpreter[2:]
-        free_threaded = digits.endswith("t")
         digits = digits.rstrip("t")
         if not sep or short not in IMPLEMENTATION_NAMES or not digits.isdigit() or len(digits) < 2:
             raise InputError(
@@ -325,7 +326,7 @@ def _platform_arch(platform: str) -> str:
         return {"arm64": "aarch64", "intel": "x86_64"}.get(arch, arch)
     for family in ("manylinux2014_", "manylinux2010_", "manylinux1_", "linux_"):
         if platform.startswith(family):
-            return _normal_arch(platform[len(family):])
+            return _normal_arch(platform[len(family) :])
     # manylinux_2_17_x86_64, musllinux_1_2_aarch64
     parts = platform.split("_", 3)
     return _normal_arch(parts[3]) if len(parts) == 4 else platform
@@ -341,7 +342,12 @@ def _linux_tag_version(platform: str) -> Optional[Tuple[int, int]]:
     if prefix in legacy:
         return legacy[prefix]
     parts = platform.split("_")
-    if prefix in ("manylinux", "musllinux") and len(parts) >= 4 and parts[1].isdigit() and parts[2].isdigit():
+    if (
+        prefix in ("manylinux", "musllinux")
+        and len(parts) >= 4
+        and parts[1].isdigit()
+        and parts[2].isdigit()
+    ):
         return (int(parts[1]), int(parts[2]))
     return None
 
@@ -359,9 +365,7 @@ def _compute_tags(target: Target) -> FrozenSet[_tags.Tag]:
         return frozenset(_tags.sys_tags())
     platforms: Optional[Iterable[str]] = list(target.platforms) or None
     if target.implementation == "cpython":
-        found = list(
-            _tags.cpython_tags(target.python, list(target.abis) or None, platforms)
-        )
+        found = list(_tags.cpython_tags(target.python, list(target.abis) or None, platforms))
     else:
         found = list(
             _tags.generic_tags(target.interpreter_tag, list(target.abis) or None, platforms)
@@ -396,5 +400,5 @@ def platform_os_arch(platform: str) -> Tuple[str, str]:
 
 
 def describe_platform(platform: str) -> str:
-    """"manylinux x86_64", "macOS Apple Silicon", "Windows 64-bit" for one platform tag."""
+    """ "manylinux x86_64", "macOS Apple Silicon", "Windows 64-bit" for one platform tag."""
     return Target("cpython", (3, 0), (), (platform,)).platform_description()
