@@ -460,8 +460,9 @@ def _fix(
         pythons = working_pythons(knowledge, release, target)
         if pythons:
             nearest = _nearest_python(pythons, target.python)
+            build = " without free threading" if target.free_threaded else ""
             options.append(
-                f"run ddtrace {release.version} on CPython %d.%d (on {target.platform_description()} "
+                f"run ddtrace {release.version} on CPython %d.%d{build} (on {target.platform_description()} "
                 "it supports CPython %s)" % (nearest + (format_python_ranges(pythons),))
             )
     if source_build:
@@ -494,8 +495,12 @@ def working_pythons(
     os_arch = (target.os, target.arch)
     line = knowledge.line(release.version)
     found = set()
+    platforms = set(target.platforms)
     for tag in release.wheel_tags():
-        if not tag.interpreter.startswith("cp") or platform_os_arch(tag.platform) != os_arch:
+        if not tag.interpreter.startswith("cp"):
+            continue
+        # Same OS and CPU, or a tag the target installs (macOS universal2 on arm64).
+        if platform_os_arch(tag.platform) != os_arch and tag.platform not in platforms:
             continue
         python = (int(tag.interpreter[2]), int(tag.interpreter[3:]))
         if line is not None:
@@ -511,7 +516,10 @@ def working_pythons(
 def _nearest_python(
     ranges: Sequence[Tuple[Tuple[int, int], Optional[Tuple[int, int]]]], wanted: Tuple[int, int]
 ) -> Tuple[int, int]:
-    """The supported version closest to the target's: the newest below it, else the oldest above."""
+    """The supported version closest to the target's: the target's own when a range holds it
+    (free-threaded or non-CPython targets), else the newest below it, else the oldest above."""
+    if any(low <= wanted and (high is None or wanted <= high) for low, high in ranges):
+        return wanted
     below = [high or low for low, high in ranges if (high or low) <= wanted]
     if below:
         return max(below)
