@@ -1,0 +1,74 @@
+"""The distributions installed on ``sys.path``, read cheaply from directory names.
+
+A ``name-version.dist-info`` directory (PEP 376/627; installers normalize both parts) is
+enough: no ``importlib.metadata`` import and no file read. Legacy ``.egg-info``
+directories whose names carry no version fall back to their ``PKG-INFO`` headers. As
+with ``importlib.metadata``, the first occurrence of a name on the path wins.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Dict, Iterable, Optional, Tuple
+
+_NORMALIZE = re.compile(r"[-_.]+")
+
+
+def canonical(name: str) -> str:
+    """PEP 503 normalization (what ``packaging.utils.canonicalize_name`` does)."""
+    return _NORMALIZE.sub("-", name).lower()
+
+
+def distributions(paths: Optional[Iterable[str]] = None) -> Dict[str, Tuple[str, str]]:
+    """{canonical name: (name as installed, version)} for every distribution on ``paths``
+    (default ``sys.path``)."""
+    found: Dict[str, Tuple[str, str]] = {}
+    for entry in sys.path if paths is None else paths:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:  # not a directory (zip, missing)
+            continue
+        for name in sorted(names):
+            parsed = _parse(entry or ".", name)
+            if parsed is not None:
+                found.setdefault(canonical(parsed[0]), parsed)
+    return found
+
+
+def versions(paths: Optional[Iterable[str]] = None) -> Dict[str, str]:
+    """{canonical name: version}."""
+    return {key: version for key, (_, version) in distributions(paths).items()}
+
+
+def _parse(directory: str, name: str) -> Optional[Tuple[str, str]]:
+    for suffix in (".dist-info", ".egg-info"):
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            break
+    else:
+        return None
+    parts = stem.split("-")
+    if len(parts) >= 2 and parts[1][:1].isdigit():
+        return parts[0], parts[1]
+    return _from_headers(os.path.join(directory, name))
+
+
+def _from_headers(path: str) -> Optional[Tuple[str, str]]:
+    file = os.path.join(path, "PKG-INFO") if os.path.isdir(path) else path
+    if os.path.isdir(path) and not os.path.isfile(file):
+        file = os.path.join(path, "METADATA")
+    headers: Dict[str, str] = {}
+    try:
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if not line.strip():
+                    break
+                key, _, value = line.partition(":")
+                headers.setdefault(key.strip().lower(), value.strip())
+    except OSError:
+        return None
+    if "name" in headers and "version" in headers:
+        return headers["name"], headers["version"]
+    return None
