@@ -1,0 +1,71 @@
+"""The automatic startup check: a meta-path finder that reacts only to ``import ddtrace``.
+
+``ddguard.pth`` (and ``ddguard.start``, PEP 829) in site-packages call :func:`install` at
+interpreter start. That is all that runs for processes that never import ddtrace: this
+module imports nothing beyond ``sys`` and ``os`` (both already loaded by ``site``) and
+puts one small object at the front of ``sys.meta_path``.
+
+The first time anything imports the name ``ddtrace`` the finder removes itself, runs
+:func:`ddguard.startup.check_on_import` and returns ``None`` so the normal finders load
+ddtrace. A refusal propagates as ``DDGuardError`` (an ImportError); any other failure
+inside ddguard warns and lets the import proceed (fail open).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Optional, Sequence
+
+
+class DDTraceImportHook:
+    """Finder that checks the installed ddtrace before its first import, then gets out of the way."""
+
+    ddguard_hook = True  # marker: install() looks for it to stay idempotent
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Optional[Sequence[str]] = None,
+        target: Optional[ModuleType] = None,
+    ) -> Optional[ModuleSpec]:
+        if fullname != "ddtrace":
+            return None
+        uninstall()
+        try:
+            from ddguard.startup import check_on_import
+        except Exception as exc:  # a broken ddguard install must not break the host
+            sys.stderr.write(
+                f"ddguard: warning: startup check skipped ({exc!r}); importing ddtrace unchecked\n"
+            )
+            return None
+        refusal = check_on_import()  # fails open on its own errors
+        if refusal is not None:
+            raise refusal
+        return None
+
+    def __repr__(self) -> str:
+        return "<ddguard startup check for ddtrace>"
+
+
+def installed() -> bool:
+    return any(getattr(f, "ddguard_hook", False) is True for f in sys.meta_path)
+
+
+def install() -> None:
+    """Put the finder first on ``sys.meta_path`` unless it is there already, ddtrace is
+    already imported, or ``DDGUARD_MODE=off``. Safe to call any number of times."""
+    if os.environ.get("DDGUARD_MODE", "").strip().lower() == "off":
+        return
+    if "ddtrace" in sys.modules or installed():
+        return
+    sys.meta_path.insert(0, DDTraceImportHook())
+
+
+def uninstall() -> None:
+    sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "ddguard_hook", False) is not True]

@@ -1,0 +1,13 @@
+"""``import ddguard.auto`` as an application's first line: check the installed ddtrace
+against this interpreter now, before anything imports it (see :mod:`ddguard.startup`).
+
+Honours ``DDGUARD_MODE`` (strict, warn, off). When ddtrace is not installed it does nothing.
+"""
+
+from __future__ import annotations
+
+from ddguard import _hook
+from ddguard.startup import require
+
+_hook.uninstall()  # the check runs here; the automatic hook has nothing left to do
+require()
