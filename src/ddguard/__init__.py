@@ -6,16 +6,19 @@ names below are imported only when first used.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ddguard.pth imports this package in every process
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["DDGuardError", "Report", "Target", "__version__", "check"]
+__all__ = ["DDGuardError", "Report", "Target", "__version__", "check", "require"]
 
 _LAZY = {
     "check": "ddguard.api",
     "Report": "ddguard.api",
     "Target": "ddguard.target",
     "DDGuardError": "ddguard.errors",
+    "require": "ddguard.startup",
 }
 
 
