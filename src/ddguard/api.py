@@ -22,6 +22,7 @@ from ddguard.target import Target
 if TYPE_CHECKING:
     from packaging.markers import Marker
 
+    from ddguard.integration_ranges import IntegrationFinding
     from ddguard.pins import Pin
 
 
@@ -32,10 +33,13 @@ class Report:
     targets: Tuple[Target, ...]
     results: Tuple[Result, ...]
     notes: Tuple[str, ...] = field(default=())
+    integrations: Tuple[IntegrationFinding, ...] = field(default=())  # check --integrations
 
     @property
     def ok(self) -> bool:
-        return not any(r.refused for r in self.results)
+        return not any(r.refused for r in self.results) and not any(
+            f.refused for f in self.integrations
+        )
 
     @property
     def target(self) -> Target:

@@ -106,7 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--strict", action="store_true", help="also refuse unknown releases and end-of-life lines"
     )
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--format", choices=["text", "json", "markdown", "github"], default="text")
+    check.add_argument(
+        "--integrations",
+        action="store_true",
+        help="also check installed (and, with -r/--project, pinned) versions of instrumented "
+        "libraries against the ddtrace line's supported ranges",
+    )
     add_target_flags(check)
     check.set_defaults(run=run_check)
 
@@ -122,6 +128,19 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--release", metavar="SPEC", help="only the lines this specifier touches")
     matrix.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     matrix.set_defaults(run=run_matrix)
+
+    db = commands.add_parser("db", help="refresh or describe the release database")
+    db.set_defaults(run=run_db_status)
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
+    db_update = db_commands.add_parser(
+        "update", help="refresh from the package index's JSON API into the user cache"
+    )
+    db_update.add_argument(
+        "--from", dest="from_file", metavar="FILE", help="a saved copy of the index's JSON"
+    )
+    db_update.set_defaults(run=run_db_update)
+    db_status = db_commands.add_parser("status", help="which database is in use, and how old")
+    db_status.set_defaults(run=run_db_status)
     return parser
 
 
@@ -154,6 +173,10 @@ def run_check(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         report = replace(report, notes=tuple(notes))
+    if args.integrations:
+        from ddguard.integration_check import findings_for
+
+        report = findings_for(report, files=args.files, projects=args.project, strict=args.strict)
     sys.stdout.write(RENDERERS[Format(args.format)](report))
     if not report.ok:
         return EXIT_REFUSED
@@ -199,6 +222,25 @@ def run_matrix(args: argparse.Namespace) -> int:
     from ddguard.explain import matrix
 
     sys.stdout.write(matrix(args.release, args.format))
+    return EXIT_OK
+
+
+def run_db_update(args: argparse.Namespace) -> int:
+    from ddguard import db
+
+    result = db.update(args.from_file)
+    print(f"updated {result.path}: {result.releases} releases, newest {result.newest}")
+    print(f"compared with {result.previous}:")
+    for line in result.changes.lines():
+        print(f"  {line}")
+    return EXIT_OK
+
+
+def run_db_status(args: argparse.Namespace) -> int:
+    from ddguard import db
+
+    state = db.status()
+    sys.stdout.write(state.as_text())
     return EXIT_OK
 
 

@@ -24,7 +24,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -252,21 +252,6 @@ def _judge(
         refused=strict and kind is FindingKind.BELOW_MINIMUM,
         message=message,
     )
-
-
-def ddtrace_lines(versions: Sequence[Optional[str]]) -> List[str]:
-    """The distinct releases among ``versions`` (one per major line), newest first."""
-    by_major: Dict[int, Version] = {}
-    for text in versions:
-        if not text:
-            continue
-        try:
-            version = Version(text)
-        except InvalidVersion:
-            continue
-        if version.major not in by_major or version > by_major[version.major]:
-            by_major[version.major] = version
-    return [str(v) for v in sorted(by_major.values(), reverse=True)]
 
 
 __all__ = [

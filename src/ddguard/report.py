@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any, Callable, Dict, List
+import os
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO, Tuple
 
 from ddguard.api import Report
 from ddguard.evaluate import Result, Verdict
 from ddguard.target import Target
 
+if TYPE_CHECKING:
+    from ddguard.integration_ranges import IntegrationFinding
+
 
 class Format(str, enum.Enum):
     TEXT = "text"
     JSON = "json"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
 
 
 def paragraph(result: Result) -> str:
@@ -51,12 +58,44 @@ def status_word(result: Result) -> str:
     return "warning"
 
 
-def render_text(report: Report) -> str:
+_COLORS = {"REFUSED": "31;1", "warning": "33", "ok": "32", "notice": "36", "note": "2"}
+
+
+def use_color(stream: Optional[TextIO] = None) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    try:
+        return stream.isatty() and os.environ.get("TERM") != "dumb"
+    except (AttributeError, ValueError):
+        return False
+
+
+def _word(word: str, color: bool) -> str:
+    return f"\x1b[{_COLORS[word]}m{word}\x1b[0m" if color and word in _COLORS else word
+
+
+def finding_word(finding: IntegrationFinding) -> str:
+    if finding.refused:
+        return "REFUSED"
+    return "warning" if finding.problem else "notice"
+
+
+def finding_text(finding: IntegrationFinding) -> str:
+    where = f" ({finding.source})" if finding.source != "installed" else ""
+    return f"{finding.message}{where}."
+
+
+def render_text(report: Report, color: Optional[bool] = None) -> str:
+    color = use_color() if color is None else color
     lines: List[str] = []
     for result in report.results:
-        lines.append(f"{status_word(result)}: {paragraph(result)}")
-    lines.extend(f"note: {note}" for note in report.notes)
-    if not report.results and not report.notes:
+        lines.append(f"{_word(status_word(result), color)}: {paragraph(result)}")
+    for finding in report.integrations:
+        lines.append(f"{_word(finding_word(finding), color)}: {finding_text(finding)}")
+    lines.extend(f"{_word('note', color)}: {note}" for note in report.notes)
+    if not report.results and not report.notes and not report.integrations:
         lines.append("no ddtrace requirement to check")
     return "\n".join(lines) + "\n"
 
@@ -99,12 +138,132 @@ def render_json(report: Report) -> str:
         "target": target_json(report.target),
         "targets": [target_json(t) for t in report.targets],
         "results": [result_json(r) for r in report.results],
+        "integrations": [finding_json(f) for f in report.integrations],
         "notes": list(report.notes),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def finding_json(finding: IntegrationFinding) -> Dict[str, Any]:
+    return {
+        "integration": finding.integration,
+        "package": finding.package,
+        "version": finding.version,
+        "ddtrace_line": f"{finding.ddtrace_line}.x",
+        "kind": finding.kind.value,
+        "supported": finding.supported,
+        "source": finding.source,
+        "target": finding.target.describe(),
+        "automatic": finding.automatic,
+        "refused": finding.refused,
+        "message": finding.message,
+    }
+
+
+def _cell(text: Optional[str]) -> str:
+    """A markdown table cell: pipes escaped, line breaks as <br>."""
+    if not text:
+        return ""
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return "<br>".join(part for part in text.replace("\r\n", "\n").split("\n"))
+
+
+def render_markdown(report: Report) -> str:
+    """A table for pull-request comments."""
+    rows = [
+        "| status | requirement | source | target | verdict | details |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in report.results:
+        subject = result.requirement + (f" → {result.version}" if result.picked else "")
+        rows.append(
+            "| "
+            + " | ".join(
+                _cell(c)
+                for c in (
+                    status_word(result),
+                    subject,
+                    result.source,
+                    result.target.describe(),
+                    result.verdict.value,
+                    paragraph(result),
+                )
+            )
+            + " |"
+        )
+    for finding in report.integrations:
+        rows.append(
+            "| "
+            + " | ".join(
+                _cell(c)
+                for c in (
+                    finding_word(finding),
+                    f"{finding.package}=={finding.version}",
+                    finding.source,
+                    finding.target.describe(),
+                    f"integration {finding.kind.value}",
+                    finding.message,
+                )
+            )
+            + " |"
+        )
+    out = "\n".join(rows) + "\n" if len(rows) > 2 else "no ddtrace requirement to check\n"
+    if report.notes:
+        out += "\n" + "\n".join(f"- {_cell(note)}" for note in report.notes) + "\n"
+    return out
+
+
+def file_location(source: str) -> Optional[Tuple[str, int]]:
+    """``"path:line"`` -> (path, line); None for argv, installed and other sources."""
+    path, sep, line = source.rpartition(":")
+    if not sep or not path or not line.isdigit():
+        return None
+    return path, int(line)
+
+
+def _command_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _command_property(text: str) -> str:
+    return _command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, message: str, source: str) -> str:
+    """One GitHub Actions workflow command: ``::error file=…,line=…,title=…::message``."""
+    props = []
+    location = file_location(source)
+    if location is not None:
+        props.append(f"file={_command_property(location[0])}")
+        props.append(f"line={location[1]}")
+    props.append("title=ddguard")
+    return f"::{level} {','.join(props)}::{_command_data(message)}"
+
+
+def render_github(report: Report) -> str:
+    """Actions annotations: errors for refusals, warnings for problems, notices otherwise."""
+    lines: List[str] = []
+    for result in report.results:
+        if result.refused:
+            level = "error"
+        elif result.problem:
+            level = "warning"
+        else:
+            lines.append(f"ok: {paragraph(result)}")
+            continue
+        lines.append(annotation(level, paragraph(result), result.source))
+    for finding in report.integrations:
+        level = "error" if finding.refused else "warning" if finding.problem else "notice"
+        lines.append(annotation(level, finding.message, finding.source))
+    lines.extend(annotation("notice", note, "") for note in report.notes)
+    if not lines:
+        lines.append("no ddtrace requirement to check")
+    return "\n".join(lines) + "\n"
+
+
 RENDERERS: Dict[Format, Callable[[Report], str]] = {
     Format.TEXT: render_text,
     Format.JSON: render_json,
+    Format.MARKDOWN: render_markdown,
+    Format.GITHUB: render_github,
 }
