@@ -129,6 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     matrix.set_defaults(run=run_matrix)
 
+    constraints = commands.add_parser(
+        "constraints",
+        help="the matrix as a pip constraints file (or [tool.uv] settings) that refuses "
+        "incompatible ddtrace releases",
+    )
+    constraints.add_argument("--format", choices=["pip", "uv"], default="pip")
+    constraints.add_argument(
+        "--allow-source-build",
+        action="store_true",
+        help="keep releases that would be built from source",
+    )
+    add_target_flags(constraints)
+    constraints.set_defaults(run=run_constraints)
+
     db = commands.add_parser("db", help="refresh or describe the release database")
     db.set_defaults(run=run_db_status)
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
@@ -222,6 +236,24 @@ def run_matrix(args: argparse.Namespace) -> int:
     from ddguard.explain import matrix
 
     sys.stdout.write(matrix(args.release, args.format))
+    return EXIT_OK
+
+
+def run_constraints(args: argparse.Namespace) -> int:
+    from ddguard import constraints as c
+    from ddguard.knowledge import load
+
+    db = load()
+    fmt = c.ConstraintFormat(args.format)
+    if _any_target_flag(args):
+        targets = targets_from_args(args)
+        rules = c.rules_for_targets(db, targets, allow_source_build=args.allow_source_build)
+    else:
+        targets = []
+        rules = c.matrix_rules(db, allow_source_build=args.allow_source_build)
+    sys.stdout.write(
+        c.render(db, rules, fmt, targets=targets, allow_source_build=args.allow_source_build)
+    )
     return EXIT_OK
 
 
