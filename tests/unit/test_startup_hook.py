@@ -1,0 +1,74 @@
+"""The meta-path hook: idempotent, reacts only to ``ddtrace``, gone after the first trigger."""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+import pytest
+
+from ddguard import _hook, startup
+
+
+@pytest.fixture(autouse=True)
+def clean_meta_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        sys, "meta_path", [f for f in sys.meta_path if not getattr(f, "ddguard_hook", False)]
+    )
+    monkeypatch.delenv("DDGUARD_MODE", raising=False)
+    monkeypatch.delitem(sys.modules, "ddtrace", raising=False)
+
+
+def hooks() -> List[object]:
+    return [f for f in sys.meta_path if getattr(f, "ddguard_hook", False)]
+
+
+def test_install_twice_installs_one_finder_first() -> None:
+    _hook.install()
+    _hook.install()  # .pth import lines run twice in a venv
+    assert len(hooks()) == 1 and sys.meta_path[0] is hooks()[0]
+
+
+def test_off_installs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DDGUARD_MODE", "OFF")
+    _hook.install()
+    assert hooks() == []
+
+
+def test_already_imported_ddtrace_installs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ddtrace", object())
+    _hook.install()
+    assert hooks() == []
+
+
+@pytest.mark.parametrize("name", ["json", "ddtrace_other", "ddtrace.auto", "ddguard"])
+def test_other_names_pass_through(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(startup, "check_on_import", lambda: pytest.fail("checked"))
+    _hook.install()
+    assert _hook.DDTraceImportHook().find_spec(name) is None
+    assert len(hooks()) == 1
+
+
+def test_first_ddtrace_import_checks_once_and_removes_the_hook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: List[int] = []
+
+    def check() -> Optional[ImportError]:
+        calls.append(1)
+        return None
+
+    monkeypatch.setattr(startup, "check_on_import", check)
+    _hook.install()
+    assert hooks()[0].find_spec("ddtrace") is None  # type: ignore[attr-defined]
+    assert calls == [1] and hooks() == []
+
+
+def test_refusal_is_raised_from_the_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        startup, "check_on_import", lambda: ImportError("PARAGRAPH", name="ddtrace")
+    )
+    _hook.install()
+    with pytest.raises(ImportError, match="PARAGRAPH"):
+        __import__("ddtrace")
+    assert hooks() == []
