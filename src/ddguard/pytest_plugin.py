@@ -1,0 +1,149 @@
+"""pytest plugin (entry point ``pytest11``, name ``ddguard``; ``-p no:ddguard`` disables it).
+
+When pytest registers this plugin — while it is still loading plugins, so before any
+test, conftest or ``pytest_configure`` — the installed ddtrace is checked against the
+running interpreter exactly as ``import ddguard.auto`` does; a refusal aborts the run as
+a usage error (exit status 4) whose message is ddguard's paragraph. ddtrace registers its
+own pytest plugin, which imports ddtrace; ``addopts = -p ddguard`` makes pytest load
+ddguard first whatever the install order.
+
+``--ddguard-target=cp312-manylinux_x86_64`` (repeatable, or the ``ddguard_targets`` ini
+list) also checks the installed ddtrace release on declared targets, and the
+``ddguard_target`` fixture gives tests one Target per declared target.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, List
+
+import pytest
+
+if TYPE_CHECKING:
+    from ddguard.target import Target
+
+_TARGET_HELP = (
+    "also check the installed ddtrace release on this target "
+    "(cp312-manylinux_x86_64 form; repeatable); feeds the ddguard_target fixture"
+)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Called as pytest registers this plugin: the earliest moment a plugin gets."""
+    check_installed()
+
+
+def check_installed() -> None:
+    """The ``ddguard.auto`` check; a refusal becomes pytest's usage error (exit 4)."""
+    from ddguard.guard import Mode, mode
+
+    if mode() is Mode.OFF:
+        return
+    from ddguard.errors import DDGuardError
+
+    try:
+        from ddguard import startup
+    except ImportError:  # a ddguard without the startup check: judge the release only
+        _check_release_on_host()
+        return
+    try:
+        startup.require()
+    except DDGuardError as exc:
+        raise pytest.UsageError(f"ddguard: {exc}") from None
+
+
+def _check_release_on_host() -> None:
+    version = installed_ddtrace_version()
+    if version is None:
+        return
+    import ddguard
+    from ddguard.guard import refusals
+
+    refused = refusals(ddguard.check([f"ddtrace=={version}"]))
+    if refused:
+        raise pytest.UsageError("ddguard: " + "\n".join(refused))
+
+
+def installed_ddtrace_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ddtrace")
+    except PackageNotFoundError:
+        return None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ddguard", "ddtrace compatibility (ddguard)")
+    group.addoption(
+        "--ddguard-target",
+        action="append",
+        dest="ddguard_targets",
+        default=[],
+        metavar="TARGET",
+        help=_TARGET_HELP,
+    )
+    parser.addini("ddguard_targets", "targets for --ddguard-target, one per line", type="linelist")
+
+
+def declared_targets(config: pytest.Config) -> List[Target]:
+    from ddguard.errors import InputError
+    from ddguard.target import Target
+
+    texts = list(config.getoption("ddguard_targets") or []) + list(config.getini("ddguard_targets"))
+    try:
+        return [Target.from_compact(text.strip()) for text in texts if text.strip()]
+    except InputError as exc:
+        raise pytest.UsageError(f"ddguard: {exc}") from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    targets = declared_targets(config)
+    version = installed_ddtrace_version() if targets else None
+    if version is None:
+        return
+    from ddguard.guard import Mode, mode
+
+    if mode() is Mode.OFF:
+        return
+    import ddguard
+    from ddguard.guard import refusals
+
+    refused = refusals(ddguard.check([f"ddtrace=={version}"], targets))
+    if refused and mode() is Mode.STRICT:
+        raise pytest.UsageError("ddguard: " + "\n".join(refused))
+    for text in refused:
+        config.issue_config_time_warning(pytest.PytestWarning(f"ddguard: {text}"), stacklevel=2)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``ddguard_target`` runs once per declared target (the running interpreter if none),
+    unless the test parametrizes it itself."""
+    if "ddguard_target" not in metafunc.fixturenames:
+        return
+    if any("ddguard_target" in m.args[0] for m in metafunc.definition.iter_markers("parametrize")):
+        return
+    config = metafunc.config
+    compact = list(config.getoption("ddguard_targets") or []) + list(
+        config.getini("ddguard_targets")
+    )
+    ids = [c.strip() for c in compact if c.strip()] or ["host"]
+    metafunc.parametrize("ddguard_target", ids, ids=ids, indirect=True)
+
+
+@pytest.fixture
+def ddguard_target(request: pytest.FixtureRequest) -> Target:
+    """A ddguard Target: each ``--ddguard-target`` in turn, or the running interpreter.
+    Parametrize it indirectly with compact strings to test a matrix of your own."""
+    from ddguard.errors import InputError
+    from ddguard.target import Target
+
+    value = getattr(request, "param", "host")
+    if isinstance(value, Target):
+        return value
+    if value == "host":
+        return Target.from_host()
+    try:
+        return Target.from_compact(str(value))
+    except InputError as exc:
+        raise pytest.UsageError(f"ddguard: {exc}") from None

@@ -1,0 +1,223 @@
+"""tox 4 plugin: fail an environment whose ddtrace pin does not work on its interpreter,
+before tox installs its deps or builds the package (entry point group ``tox``).
+
+Per environment, when tox is about to install ``deps``: the ddtrace requirements of its
+``deps`` (``-r`` files included) and, when the environment installs the package, of the
+project's pyproject.toml (dependencies, the env's ``extras`` and ``dependency_groups``) are
+judged for the env's base interpreter. A refusal raises tox's ``Fail``: that env fails
+with ddguard's paragraph, the others go on. ``ddguard = false`` in an env or
+``DDGUARD_MODE=off`` skips; ``DDGUARD_MODE=warn`` only warns. ``--ddguard-report`` prints
+every env's verdicts when tox exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, List, Set, Tuple
+
+from tox.plugin import impl
+
+if TYPE_CHECKING:
+    from ddguard.api import Report
+    from ddguard.pins import Pin
+    from ddguard.target import Target
+
+_LOG = logging.getLogger("ddguard")
+
+
+@dataclass(frozen=True)
+class Row:
+    env: str
+    target: str
+    requirement: str
+    source: str
+    status: str
+    version: str
+
+
+class _Rows:
+    """Every env's verdicts for ``--ddguard-report`` (run-parallel uses threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: List[Row] = []
+        self._registered = False
+
+    def add(self, rows: List[Row]) -> None:
+        with self._lock:
+            self._rows.extend(rows)
+            if not self._registered:
+                self._registered = True
+                atexit.register(self.print)
+
+    def print(self) -> None:
+        sys.stdout.write(render_table(self._rows))
+        sys.stdout.flush()
+
+
+_ROWS = _Rows()
+
+
+@impl
+def tox_add_option(parser: Any) -> None:
+    parser.add_argument(
+        "--ddguard-report",
+        action="store_true",
+        default=False,
+        help="ddguard: print a table of every environment's ddtrace verdicts at the end",
+    )
+
+
+@impl
+def tox_add_env_config(env_conf: Any, state: Any) -> None:
+    env_conf.add_config(
+        keys=["ddguard"],
+        of_type=bool,
+        default=True,
+        desc="check the environment's ddtrace requirements against its interpreter (ddguard)",
+    )
+
+
+@impl
+def tox_on_install(tox_env: Any, arguments: Any, section: str, of_type: str) -> None:
+    if section != "PythonRun" or of_type != "deps":
+        return  # deps come first: the project's pins are judged with them, before any build
+    from ddguard.guard import Mode, mode
+
+    report_wanted = bool(getattr(tox_env.options, "ddguard_report", False))
+    current = mode()
+    if current is Mode.OFF or not _enabled(tox_env):
+        if report_wanted:
+            why = "DDGUARD_MODE=off" if current is Mode.OFF else "ddguard = false"
+            _ROWS.add([Row(tox_env.name, "", "", "", f"skipped ({why})", "")])
+        return
+    from tox.tox_env.errors import Fail
+
+    from ddguard.errors import InputError
+
+    try:
+        target = env_target(tox_env)
+        pins, notes = env_pins(tox_env, arguments)
+        import ddguard
+
+        report = ddguard.check(pins, target)
+    except InputError as exc:
+        raise Fail(f"ddguard: {exc}") from None
+    except Exception as exc:  # an internal ddguard failure never blocks the env (fail open)
+        _LOG.warning("ddguard: internal error, %s not checked: %r", tox_env.name, exc)
+        return
+    for note in notes:
+        _LOG.warning("ddguard: %s", note)
+    if report_wanted:
+        _ROWS.add(report_rows(tox_env.name, target, report))
+    _act(report, current)
+
+
+def _act(report: Report, current: Any) -> None:
+    from tox.tox_env.errors import Fail
+
+    from ddguard.guard import Mode
+    from ddguard.report import paragraph
+
+    refused = [paragraph(r) for r in report.results if r.refused]
+    for result in report.results:
+        if result.warnings and not result.refused:
+            _LOG.warning("ddguard: %s", paragraph(result))
+    if not refused:
+        return
+    if current is Mode.WARN:
+        for text in refused:
+            _LOG.warning("ddguard: %s", text)
+        return
+    raise Fail("ddguard refused ddtrace:\n" + "\n".join(refused))
+
+
+def _enabled(tox_env: Any) -> bool:
+    try:
+        return bool(tox_env.conf["ddguard"])
+    except KeyError:
+        return True
+
+
+def env_target(tox_env: Any) -> Target:
+    """The env's base interpreter, as a ddguard Target."""
+    from ddguard.guard import interpreter_target
+
+    info = tox_env.base_python
+    return interpreter_target(
+        info.implementation,
+        tuple(info.version_info[:3]),
+        bool(getattr(info, "free_threaded", False)),
+    )
+
+
+def env_pins(tox_env: Any, deps: Any) -> Tuple[List[Pin], List[str]]:
+    """ddtrace pins of the env's deps and, when it installs the package, of the project."""
+    from ddguard.guard import names_ddtrace, pin_from_text, project_pins
+
+    found: List[Pin] = []
+    inline = str(Path(tox_env.core["tox_root"]) / "tox.ini")  # tox's name for inline deps
+    for parsed in getattr(deps, "requirements", []):
+        text = str(parsed.requirement)
+        if not names_ddtrace(text):
+            continue
+        where = f"{parsed.from_file}:{parsed.lineno}"
+        if parsed.from_file == inline:
+            where = f"[testenv:{tox_env.name}] deps"
+        pin = pin_from_text(text, where)
+        if pin is not None:
+            found.append(pin)
+    notes: List[str] = []
+    if getattr(tox_env, "package_env", None) is not None:
+        root = Path(tox_env.core["package_root"])
+        extras: Set[str] = set(_conf(tox_env, "extras", set()))
+        groups: Set[str] = set(_conf(tox_env, "dependency_groups", set()))
+        project, notes = project_pins(root, extras, groups)
+        found.extend(project)
+    return found, notes
+
+
+def _conf(tox_env: Any, key: str, default: Any) -> Any:
+    try:
+        return tox_env.conf[key]
+    except KeyError:
+        return default
+
+
+def report_rows(env: str, target: Target, report: Report) -> List[Row]:
+    from ddguard.report import status_word
+
+    described = target.describe()
+    if not report.results:
+        return [Row(env, described, "", "", "no ddtrace requirement", "")]
+    return [
+        Row(
+            env,
+            described,
+            r.requirement,
+            r.source,
+            f"{status_word(r)} ({r.verdict.value})",
+            r.version or "",
+        )
+        for r in report.results
+    ]
+
+
+def render_table(rows: List[Row]) -> str:
+    header = Row("env", "interpreter", "requirement", "source", "verdict", "ddtrace")
+    table = [header, *sorted(rows, key=lambda r: r.env)]
+    columns = list(zip(*[_cells(r) for r in table]))
+    widths = [max(len(c) for c in column) for column in columns]
+    lines = ["ddguard report:"]
+    for row in table:
+        lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(_cells(row), widths)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _cells(row: Row) -> Tuple[str, ...]:
+    return (row.env, row.target, row.requirement, row.version, row.status, row.source)
