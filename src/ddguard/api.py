@@ -174,3 +174,59 @@ def _targets(target: Union[Target, Sequence[Target], None]) -> Tuple[Target, ...
     if isinstance(target, Target):
         return (target,)
     return tuple(target) or (Target.from_host(),)
+
+
+def python_range_notes(
+    pins: Iterable[Pin],
+    python_range: SpecifierSet,
+    targets: Sequence[Target],
+    *,
+    allow_source_build: bool = False,
+    strict: bool = False,
+    knowledge: Optional[_knowledge.Knowledge] = None,
+) -> Tuple[str, ...]:
+    """For each pin: the CPython versions inside the project's declared Python range on
+    which it is refused (on each target's platform), e.g. ``ddtrace==1.20.19`` under
+    ``requires-python = ">=3.8"`` breaks on CPython 3.12+."""
+    from dataclasses import replace
+
+    from ddguard.installer_guard import admitted_minors
+    from ddguard.knowledge import format_python_ranges, merge_ranges
+
+    db = knowledge or _knowledge.load()
+    options = Options(allow_source_build=allow_source_build, strict=strict)
+    minors = admitted_minors(lambda v: python_range.contains(v, prereleases=True), db)
+    if not minors:
+        return ()
+    notes = []
+    platforms_seen = set()
+    for target in targets:
+        if target.platforms in platforms_seen:
+            continue
+        platforms_seen.add(target.platforms)
+        per_minor = [
+            replace(
+                target,
+                implementation="cpython",
+                python_version=minor,
+                abis=("cp%d%d" % minor,) if minor >= (3, 8) else (),
+            )
+            for minor in minors
+        ]
+        seen = set()
+        for pin in pins:
+            key = (str(pin.specifier), str(pin.marker), pin.unknown_reason)
+            if pin.unknown_reason or key in seen:
+                continue
+            seen.add(key)
+            bad = [r.target.python for r in judge_pin(db, pin, per_minor, options) if r.refused]
+            if not bad:
+                continue
+            where = format_python_ranges(merge_ranges([(m, m) for m in bad]))
+            notes.append(
+                f"{pin.source}: {pin.requirement} does not work on CPython {where} "
+                f"({target.platform_description()}), which the project's Python range "
+                f"({python_range}) admits: narrow the range, add a marker, or pin a release "
+                f"that works there (`ddguard check --python-version X.Y` for the details)"
+            )
+    return tuple(notes)

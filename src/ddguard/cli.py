@@ -165,17 +165,41 @@ def run_check(args: argparse.Namespace) -> int:
     targets = targets_from_args(args)
     items: List[object] = list(args.requirements)
     notes: List[str] = []
-    if args.files or args.project:
+    found_pins = bool(items)
+    projects = list(args.project)
+    if not (items or args.files or projects):
+        from ddguard.pins import find_project_files
+
+        if find_project_files("."):
+            projects = ["."]
+    if args.files or projects:
         from ddguard import pins
 
         for path in args.files:
-            items.extend(pins.read_requirements_file(path))
-        for path in args.project:
+            found = pins.read_requirements_file(path)
+            items.extend(found)
+            found_pins = found_pins or bool(found)
+            if not found:
+                notes.append(f"no ddtrace requirement found in {path}")
+        for path in projects:
             scan = pins.scan_project(path)
             items.extend(scan.pins)
             notes.extend(scan.notes)
+            found_pins = found_pins or bool(scan.pins)
             if not scan.pins:
                 notes.append(f"no ddtrace requirement found in {path}")
+            elif scan.python_range is not None and str(scan.python_range):
+                from ddguard.api import python_range_notes
+
+                notes.extend(
+                    python_range_notes(
+                        scan.pins,
+                        scan.python_range,
+                        targets,
+                        allow_source_build=args.allow_source_build,
+                        strict=args.strict,
+                    )
+                )
     elif not items:
         installed = _installed_ddtrace_version()
         if installed is None:
@@ -194,7 +218,7 @@ def run_check(args: argparse.Namespace) -> int:
     sys.stdout.write(RENDERERS[Format(args.format)](report))
     if not report.ok:
         return EXIT_REFUSED
-    if args.require_ddtrace and not report.results:
+    if args.require_ddtrace and not (report.results or found_pins):
         return EXIT_REFUSED
     return EXIT_OK
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
+
+from ddguard.errors import InputError
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -40,3 +42,182 @@ class ProjectScan:
     notes: Tuple[str, ...] = field(default=())
     python_range: Optional["SpecifierSet"] = None  # requires-python / Poetry's python
     files: Tuple[str, ...] = field(default=())  # project files that were read
+
+
+# --- reading project files ----------------------------------------------------------------
+# The readers live in pins_reqfile (pip files), pins_pyproject (pyproject.toml, Pipfile),
+# pins_config (setup.cfg, tox.ini) and pins_locks (lock files), imported on use.
+
+LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")
+DECLARATION_FILES = ("pyproject.toml", "Pipfile", "setup.cfg", "tox.ini")
+REQUIREMENTS_DIRS = ("requirements",)
+
+
+def parse_requirement_text(text: str, source: str = "argv") -> Optional[Pin]:
+    """One requirement as a requirements file would hold it (PEP 508, a URL or a path,
+    optionally followed by ``--hash`` options); None when it does not name ddtrace."""
+    from ddguard.pins_reqfile import editable_line, requirement_line, split_args_options
+
+    path, _, line = source.rpartition(":")
+    where = path if line.isdigit() else source
+    number = int(line) if line.isdigit() else None
+    stripped = text.strip()
+    if stripped.startswith(("-e ", "--editable ", "--editable=")):
+        value = (
+            stripped.split("=", 1)[1]
+            if stripped.startswith("--editable=")
+            else stripped.split(None, 1)[1]
+        )
+        return editable_line(value.strip(), source, PinKind.DECLARED, None)
+    args, _ = split_args_options(stripped)
+    if not args:
+        return None
+    return requirement_line(args, source, where, number or 0, PinKind.DECLARED, None)
+
+
+def read_requirements_file(path: str) -> List[Pin]:
+    """The ddtrace pins of a pip requirements or constraints file and what it includes."""
+    from ddguard.pins_reqfile import ReadState, read_file
+
+    state = ReadState()
+    read_file(path, state)
+    return state.pins
+
+
+def read_pyproject(path: str) -> ProjectScan:
+    """pyproject.toml only (build hooks): PEP 621, PEP 735, build-system, Poetry, PDM, uv."""
+    from ddguard.pins_pyproject import read_pyproject as read
+
+    return read(path)
+
+
+def _is_requirements_name(name: str) -> bool:
+    lower = name.lower()
+    if lower == "manifest.in":
+        return False
+    return lower.endswith(".in") or (
+        lower.endswith(".txt") and lower.startswith(("requirements", "constraints"))
+    )
+
+
+def find_project_files(directory: str) -> List[str]:
+    """Project files in ``directory``: locks first (they are reported before what they lock),
+    then declarations, then requirements files (also those in a ``requirements/`` folder)."""
+    import os
+
+    try:
+        names = set(os.listdir(directory))
+    except OSError as exc:
+        raise InputError(f"cannot list the directory: {exc.strerror}", directory) from None
+    found = [n for n in LOCK_FILES if n in names]
+    found += sorted(
+        n for n in names if n.startswith("pylock.") and n.endswith(".toml") and n != "pylock.toml"
+    )
+    found += [n for n in DECLARATION_FILES if n in names]
+    requirements = sorted(n for n in names if _is_requirements_name(n))
+    found += [n for n in requirements if not n.lower().startswith("constraints")]
+    found += [n for n in requirements if n.lower().startswith("constraints")]
+    paths = [
+        os.path.join(directory, n) for n in found if os.path.isfile(os.path.join(directory, n))
+    ]
+    for folder in REQUIREMENTS_DIRS:
+        sub = os.path.join(directory, folder)
+        if os.path.isdir(sub):
+            paths += [
+                os.path.join(sub, n)
+                for n in sorted(os.listdir(sub))
+                if n.endswith((".txt", ".in")) and os.path.isfile(os.path.join(sub, n))
+            ]
+    return paths
+
+
+def read_project_file(path: str) -> ProjectScan:
+    """One project file, by its name."""
+    import os
+
+    name = os.path.basename(path)
+    if name == "setup.py":
+        return ProjectScan((), (_SETUP_PY_NOTE.format(path=path),), None, ())
+    if name == "pyproject.toml":
+        return read_pyproject(path)
+    if name in LOCK_FILES or (name.startswith("pylock.") and name.endswith(".toml")):
+        from ddguard import pins_locks
+
+        reader = {
+            "uv.lock": pins_locks.read_uv_lock,
+            "poetry.lock": pins_locks.read_poetry_lock,
+            "pdm.lock": pins_locks.read_pdm_lock,
+            "Pipfile.lock": pins_locks.read_pipfile_lock,
+        }.get(name, pins_locks.read_pylock)
+        return reader(path)
+    if name == "Pipfile":
+        from ddguard.pins_pyproject import read_pipfile
+
+        return read_pipfile(path)
+    if name == "setup.cfg":
+        from ddguard.pins_config import read_setup_cfg
+
+        return read_setup_cfg(path)
+    if name == "tox.ini":
+        from ddguard.pins_config import read_tox_ini
+
+        return read_tox_ini(path)
+    from ddguard.pins_reqfile import ReadState, read_file
+
+    state = ReadState()
+    read_file(path, state)
+    return ProjectScan(tuple(state.pins), tuple(state.notes), None, tuple(state.files))
+
+
+_SETUP_PY_NOTE = (
+    "{path} is not read: ddguard never runs project code. Declare ddtrace in pyproject.toml, "
+    "setup.cfg or a requirements file, or check a requirement directly (ddguard check 'ddtrace==X')"
+)
+
+
+def scan_project(path: str) -> ProjectScan:
+    """Every ddtrace pin of a project directory, or of one project file; locks come first."""
+    import os
+
+    if os.path.isfile(path):
+        return read_project_file(path)
+    if not os.path.isdir(path):
+        raise InputError("no such file or directory", path)
+    files = find_project_files(path)
+    if not files:
+        setup_py = os.path.join(path, "setup.py")
+        if os.path.isfile(setup_py):
+            return ProjectScan((), (_SETUP_PY_NOTE.format(path=setup_py),), None, ())
+        raise InputError(
+            "no project file here (pyproject.toml, setup.cfg, requirements*.txt, *.in, Pipfile, "
+            "tox.ini or a lock file)",
+            path,
+        )
+    from ddguard.pins_reqfile import ReadState, read_file
+
+    pins: List[Pin] = []
+    notes: List[str] = []
+    read: List[str] = []
+    lock_range: Optional[SpecifierSet] = None
+    declared_range: Optional[SpecifierSet] = None
+    state = ReadState()
+    for each in files:
+        name = os.path.basename(each)
+        if name in DECLARATION_FILES or name in LOCK_FILES or name.startswith("pylock."):
+            scan = read_project_file(each)
+            pins.extend(scan.pins)
+            notes.extend(scan.notes)
+            read.extend(scan.files)
+            if scan.python_range is not None:
+                if name in DECLARATION_FILES:
+                    declared_range = declared_range or scan.python_range
+                else:
+                    lock_range = lock_range or scan.python_range
+        else:
+            before = len(state.pins)
+            kind = PinKind.CONSTRAINT if name.lower().startswith("constraints") else None
+            read_file(each, state, kind=kind, context="constraint" if kind else None)
+            pins.extend(state.pins[before:])
+    notes.extend(state.notes)
+    read.extend(state.files)
+    return ProjectScan(tuple(pins), tuple(notes), declared_range or lock_range, tuple(read))
