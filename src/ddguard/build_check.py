@@ -125,7 +125,7 @@ def check_project(
     """The refusal message for the project at ``root``, or None when it may be built."""
     if skipped():
         return None
-    pyproject = os.path.join(root, "pyproject.toml")
+    pyproject = "pyproject.toml" if root in ("", ".") else os.path.join(root, "pyproject.toml")
     if document is None:
         document = load_toml(pyproject) if os.path.isfile(pyproject) else {}
     if config is None:

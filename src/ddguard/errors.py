@@ -27,6 +27,7 @@ class InputError(DDGuardError, ValueError):
         self.path = path
         self.line = line
         super().__init__(str(self))
+        self.path = path  # ImportError.__init__ resets ``path`` to None
 
     def __str__(self) -> str:
         if self.path is None:
