@@ -1,0 +1,140 @@
+"""Targets: compact and pip-flag forms, pip's platform expansion, descriptions, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from packaging.tags import Tag
+
+from ddguard.errors import InputError
+from ddguard.target import Target, expand_platform, parse_python_version
+
+
+@pytest.mark.parametrize(
+    ("text", "implementation", "python", "os", "arch", "libc", "description"),
+    [
+        ("cp312-manylinux_x86_64", "cpython", (3, 12), "linux", "x86_64", "glibc",
+         "CPython 3.12, manylinux x86_64"),
+        ("cp311-musllinux_aarch64", "cpython", (3, 11), "linux", "aarch64", "musl",
+         "CPython 3.11, musllinux aarch64"),
+        ("cp313t-manylinux_x86_64", "cpython", (3, 13), "linux", "x86_64", "glibc",
+         "CPython 3.13 (free-threaded), manylinux x86_64"),
+        ("cp312-macosx_arm64", "cpython", (3, 12), "macos", "aarch64", None,
+         "CPython 3.12, macOS Apple Silicon"),
+        ("cp312-win_amd64", "cpython", (3, 12), "windows", "x86_64", None,
+         "CPython 3.12, Windows 64-bit"),
+        ("cp312-win32", "cpython", (3, 12), "windows", "i686", None,
+         "CPython 3.12, Windows 32-bit"),
+        ("cp312-win_arm64", "cpython", (3, 12), "windows", "aarch64", None,
+         "CPython 3.12, Windows ARM64"),
+        ("pp310-manylinux_x86_64", "pypy", (3, 10), "linux", "x86_64", "glibc",
+         "PyPy 3.10, manylinux x86_64"),
+        ("cp39-manylinux_2_28_i686", "cpython", (3, 9), "linux", "i686", "glibc",
+         "CPython 3.9, manylinux i686"),
+    ],
+)  # fmt: skip
+def test_compact_target(text, implementation, python, os, arch, libc, description):
+    target = Target.from_compact(text)
+    assert target.implementation == implementation
+    assert target.python == python
+    assert (target.os, target.arch, target.libc) == (os, arch, libc)
+    assert target.describe() == description
+
+
+def test_free_threaded_abi_only_matches_free_threaded_wheels():
+    target = Target.from_compact("cp313t-manylinux_x86_64")
+    assert target.free_threaded
+    assert Tag("cp313", "cp313t", "manylinux_2_17_x86_64") in target.tags()
+    assert Tag("cp313", "cp313", "manylinux_2_17_x86_64") not in target.tags()
+
+
+def test_family_shorthand_means_a_current_system():
+    glibc = Target.from_compact("cp312-manylinux_x86_64")
+    assert Tag("cp312", "cp312", "manylinux_2_28_x86_64") in glibc.tags()
+    assert Tag("cp312", "cp312", "manylinux2014_x86_64") in glibc.tags()
+    assert Tag("cp312", "cp312", "manylinux1_x86_64") in glibc.tags()
+    musl = Target.from_compact("cp311-musllinux_x86_64")
+    assert Tag("cp311", "cp311", "musllinux_1_1_x86_64") in musl.tags()
+    assert Tag("cp311", "cp311", "manylinux2014_x86_64") not in musl.tags()
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        # pip adds the older legacy manylinux aliases for x86 only ...
+        ("manylinux2014_x86_64", ["manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]),
+        ("manylinux2014_aarch64", ["manylinux2014_aarch64"]),
+        # ... and does not expand PEP 600 or musllinux tags.
+        ("manylinux_2_28_x86_64", ["manylinux_2_28_x86_64"]),
+        ("musllinux_1_2_x86_64", ["musllinux_1_2_x86_64"]),
+        ("win32", ["win32"]),
+    ],
+)  # fmt: skip
+def test_pip_platform_expansion(platform, expected):
+    assert expand_platform(platform) == expected
+
+
+def test_macos_platform_expands_to_older_releases_like_pip():
+    expanded = expand_platform("macosx_12_0_arm64")
+    assert expanded[0] == "macosx_12_0_arm64"
+    assert "macosx_11_0_arm64" in expanded
+    assert "macosx_11_0_universal2" in expanded
+    assert "macosx_14_0_arm64" not in expanded
+
+
+def test_pip_flags_target():
+    target = Target.from_pip_flags("3.12", "cp", (), ("manylinux2014_x86_64",))
+    assert target.declared
+    assert target.python_full_str == "3.12.0"
+    assert Tag("cp312", "cp312", "manylinux2014_x86_64") in target.tags()
+    assert Tag("cp311", "cp311", "manylinux2014_x86_64") not in target.tags()
+    assert Tag("py3", "none", "any") in target.tags()
+
+
+@pytest.mark.parametrize(("text", "expected"), [("3.12", (3, 12)), ("312", (3, 12)),
+                                                ("3.12.1", (3, 12, 1)), ("27", (2, 7))])  # fmt: skip
+def test_python_version_like_pip(text, expected):
+    assert parse_python_version(text) == expected
+
+
+@pytest.mark.parametrize("text", ["3", "three", "3.x", "3.12.1.4", ""])
+def test_bad_python_version(text):
+    with pytest.raises(InputError):
+        parse_python_version(text)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: Target.from_compact("python3.12"),
+        lambda: Target.from_compact("cp312"),
+        lambda: Target.from_compact("cp312-solaris_sparc"),
+        lambda: Target.from_compact("zz312-manylinux_x86_64"),
+        lambda: Target.from_pip_flags("3.12", "cp", (), ("Linux-x86_64",)),
+        lambda: Target.from_pip_flags("3.12", "cp", (), ("freebsd_13_amd64",)),
+        lambda: Target.from_pip_flags("3.12", "xx", (), ("manylinux2014_x86_64",)),
+        lambda: Target.from_pip_flags("3.12", "cp", ("cp3 12",), ("manylinux2014_x86_64",)),
+    ],
+)
+def test_bad_target_is_an_input_error_naming_the_input(call):
+    with pytest.raises(InputError) as info:
+        call()
+    assert "'" in str(info.value)  # quotes what it could not read
+
+
+def test_marker_environment():
+    env = Target.from_compact("cp312-win_amd64").marker_env()
+    assert env["sys_platform"] == "win32"
+    assert env["platform_machine"] == "AMD64"
+    assert env["python_version"] == "3.12"
+    linux = Target.from_compact("pp310-manylinux_aarch64").marker_env()
+    assert linux["platform_python_implementation"] == "PyPy"
+    assert linux["sys_platform"] == "linux"
+
+
+def test_host_target_is_probed_once_and_installs_its_own_tags():
+    from packaging.tags import sys_tags
+
+    host = Target.from_host()
+    assert host is Target.from_host()
+    assert not host.declared
+    assert next(iter(sys_tags())) in host.tags()
