@@ -1,0 +1,221 @@
+"""The automatic startup check in real processes: ddguard's own wheel installed with pip
+into venvs of the pyenv CPythons, stub ddtrace wheels, ``python -c "import ddtrace"``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from stubwheel import make_wheel
+
+ROOT = Path(__file__).resolve().parents[2]
+PY311 = Path("/root/.pyenv/versions/3.11.7/bin/python")
+PY312 = Path("/root/.pyenv/versions/3.12.1/bin/python")
+CP311_TAG = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
+STUB = {"ddtrace/__init__.py": "print('ddtrace imported')\n"}
+
+pytestmark = pytest.mark.skipif(
+    not (PY311.exists() and PY312.exists()) or sys.platform != "linux",
+    reason="needs pyenv CPython 3.11.7 and 3.12.1 on Linux x86_64",
+)
+
+
+def run(argv: List[str], **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)  # type: ignore[call-overload, no-any-return]
+
+
+def pip(python: Path, *args: str) -> None:
+    done = run([str(python), "-m", "pip", "--disable-pip-version-check", "-q", *args])
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ddguard's wheel, built once, and the stub ddtrace wheels, in one find-links dir."""
+    out = tmp_path_factory.mktemp("wheels")
+    argv = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)]
+    if _has("hatchling"):  # build with the env's hatchling rather than fetching one
+        argv.append("--no-build-isolation")
+    done = run(argv)
+    assert done.returncode == 0, done.stderr
+    make_wheel(out, "ddtrace", "1.20.19", CP311_TAG, files=STUB)
+    return out
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def make_venv(base: Path, python: Path, wheels: Path) -> Path:
+    run([str(python), "-m", "venv", str(base)], check=True)
+    venv_python = base / "bin" / "python"
+    ddguard = next(wheels.glob("ddguard-*.whl"))
+    pip(venv_python, "install", "--find-links", str(wheels), str(ddguard))
+    return venv_python
+
+
+@pytest.fixture(scope="session")
+def py312(wheels: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_venv(tmp_path_factory.mktemp("venv312"), PY312, wheels)
+
+
+@pytest.fixture(scope="session")
+def cp311_ddtrace_dir(py312: Path, wheels: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ddtrace 1.20.19's cp311 wheel installed with ``--target`` for another interpreter."""
+    target = tmp_path_factory.mktemp("target311")
+    pip(
+        py312,
+        "install",
+        "--no-index",
+        "--find-links",
+        str(wheels),
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp311",
+        "--platform",
+        "manylinux2014_x86_64",
+        "--target",
+        str(target),
+        "ddtrace==1.20.19",
+    )
+    return target
+
+
+def env_with(tmp_path: Path, pythonpath: List[Path], mode: Optional[str] = None) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "DDGUARD"))}
+    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    if mode is not None:
+        env["DDGUARD_MODE"] = mode
+    return env
+
+
+def test_wheel_ships_pth_and_start_at_top_level(wheels: Path) -> None:
+    import zipfile
+
+    names = zipfile.ZipFile(next(wheels.glob("ddguard-*.whl"))).namelist()
+    assert "ddguard.pth" in names and "ddguard.start" in names
+
+
+def test_cp311_ddtrace_on_cp312_refused_with_the_paragraph(
+    py312: Path, cp311_ddtrace_dir: Path, tmp_path: Path
+) -> None:
+    done = run(
+        [str(py312), "-c", "import ddtrace"],
+        env=env_with(tmp_path, [cp311_ddtrace_dir]),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "ddtrace imported" not in done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith(
+        "ddguard.errors.RefusedError: ddtrace 1.20.19 does not work on CPython 3.12"
+    )
+    assert "built for CPython 3.11" in lines[-1]
+    assert len(lines) <= 5, (
+        done.stderr
+    )  # header, <string>, the hook frame (+ its source), the error
+
+
+def test_import_ddguard_auto_refuses_too(
+    py312: Path, cp311_ddtrace_dir: Path, tmp_path: Path
+) -> None:
+    done = run(
+        [str(py312), "-c", "import ddguard.auto; print('app ran')"],
+        env=env_with(tmp_path, [cp311_ddtrace_dir]),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1 and "app ran" not in done.stdout
+    assert "RefusedError: ddtrace 1.20.19 does not work" in done.stderr
+
+
+def test_warn_mode_continues_with_one_line(
+    py312: Path, cp311_ddtrace_dir: Path, tmp_path: Path
+) -> None:
+    done = run(
+        [str(py312), "-c", "import ddtrace"],
+        env=env_with(tmp_path, [cp311_ddtrace_dir], "warn"),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0 and done.stdout == "ddtrace imported\n"
+    [line] = done.stderr.splitlines()
+    assert line.startswith("ddguard: warning: ddtrace 1.20.19 does not work on CPython 3.12")
+
+
+def test_off_mode_is_silent(py312: Path, cp311_ddtrace_dir: Path, tmp_path: Path) -> None:
+    done = run(
+        [
+            str(py312),
+            "-c",
+            "import ddtrace; import sys; print([f for f in sys.meta_path if getattr(f, 'ddguard_hook', 0)])",
+        ],
+        env=env_with(tmp_path, [cp311_ddtrace_dir], "off"),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout == "ddtrace imported\n[]\n"
+
+
+def test_process_not_importing_ddtrace_is_untouched(
+    py312: Path, cp311_ddtrace_dir: Path, tmp_path: Path
+) -> None:
+    code = "import json, sys; print(sorted(m for m in sys.modules if m.startswith(('ddguard', 'packaging', 'typing'))))"
+    done = run([str(py312), "-c", code], env=env_with(tmp_path, [cp311_ddtrace_dir]), cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == ""
+    assert (
+        done.stdout == "['ddguard', 'ddguard._hook']\n"
+    )  # the finder only: no engine, no packaging
+    assert not (tmp_path / "cache").exists()
+
+
+def test_refusal_under_sitecustomize_stops_the_process(
+    py312: Path, cp311_ddtrace_dir: Path, tmp_path: Path
+) -> None:
+    """What ddtrace-run does: its bootstrap sitecustomize imports ddtrace, and site turns
+    an ImportError there into "Error in sitecustomize" and runs the app untraced."""
+    bootstrap = tmp_path / "bootstrap"
+    bootstrap.mkdir()
+    (bootstrap / "sitecustomize.py").write_text("import ddtrace\n")
+    done = run(
+        [str(py312), "-c", "print('app ran')"],
+        env=env_with(tmp_path, [bootstrap, cp311_ddtrace_dir]),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1 and "app ran" not in done.stdout
+    assert done.stderr.startswith("ddguard: ddtrace 1.20.19 does not work on CPython 3.12")
+    assert "Traceback" not in done.stderr and "Error in sitecustomize" not in done.stderr
+
+
+def test_compatible_install_is_silent_and_cached(wheels: Path, tmp_path: Path) -> None:
+    py311 = make_venv(tmp_path / "venv311", PY311, wheels)
+    pip(py311, "install", "--no-index", "--find-links", str(wheels), "ddtrace==1.20.19")
+    env = env_with(tmp_path, [])
+    done = run([str(py311), "-c", "import ddtrace"], env=env, cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ddtrace imported\n", "")
+    cache = tmp_path / "cache" / "ddguard" / "startup-cache.txt"
+    assert "\x1fcompatible\x1f" in cache.read_text()
+
+    cache.write_bytes(b"\x00garbage\xff\n")  # a corrupt cache is survived and rewritten
+    with ThreadPoolExecutor(8) as pool:  # concurrent cold starts never corrupt it
+        results = list(
+            pool.map(
+                lambda _: run([str(py311), "-c", "import ddtrace"], env=env, cwd=tmp_path), range(8)
+            )
+        )
+    assert [(r.returncode, r.stderr) for r in results] == [(0, "")] * 8
+    entries = [line for line in cache.read_text().splitlines() if line]
+    assert len(entries) == 1 and "\x1fcompatible\x1f" in entries[0]
