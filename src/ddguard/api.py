@@ -219,7 +219,12 @@ def python_range_notes(
             if pin.unknown_reason or key in seen:
                 continue
             seen.add(key)
-            bad = [r.target.python for r in judge_pin(db, pin, per_minor, options) if r.refused]
+            bad = [
+                each.python
+                for each in per_minor
+                if (pin.marker is None or pin.marker.evaluate(each.marker_env()))
+                and _refused_on(db, pin.specifier, each, options)
+            ]
             if not bad:
                 continue
             where = format_python_ranges(merge_ranges([(m, m) for m in bad]))
@@ -230,3 +235,27 @@ def python_range_notes(
                 f"that works there (`ddguard check --python-version X.Y` for the details)"
             )
     return tuple(notes)
+
+
+def _refused_on(
+    db: _knowledge.Knowledge, specifier: SpecifierSet, target: Target, options: Options
+) -> bool:
+    """Would a check refuse ``specifier`` on ``target``? The verdict alone, without the
+    fix-finding work of :func:`judge_requirement` (the range notes judge many targets)."""
+    from ddguard.evaluate import _refused, exact_version, installer_pick, judge_release
+
+    pinned = exact_version(specifier)
+    if pinned is not None:
+        release = db.release(pinned)
+        if release is None:
+            return judge_requirement(db, specifier, target, options=options).refused
+    else:
+        in_range = db.releases_in(specifier)
+        if not in_range:
+            return options.strict
+        picked = installer_pick(in_range, target)
+        if picked is None:
+            return True
+        release = picked
+    judged = judge_release(db, release, target)
+    return _refused(judged.verdict, judged.warnings, options)

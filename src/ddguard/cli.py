@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Union
 
 from ddguard import __version__
 from ddguard.errors import DDGuardError
 
 if TYPE_CHECKING:
+    from ddguard.pins import Pin
     from ddguard.target import Target
 
 EXIT_OK, EXIT_REFUSED, EXIT_INPUT = 0, 1, 2
@@ -163,7 +164,7 @@ def run_check(args: argparse.Namespace) -> int:
     from ddguard.report import RENDERERS, Format
 
     targets = targets_from_args(args)
-    items: List[object] = list(args.requirements)
+    items: List[Union[str, Pin]] = list(args.requirements)
     notes: List[str] = []
     found_pins = bool(items)
     projects = list(args.project)

@@ -28,8 +28,8 @@ class PinKind(enum.Enum):
 class Pin:
     requirement: str  # as written, e.g. "ddtrace[opentracing]>=2,<3 ; python_version<'3.12'"
     source: str  # "path:line"
-    specifier: "SpecifierSet"  # normalized PEP 440 specifier (locks: ==version)
-    marker: Optional["Marker"] = None  # evaluated against each target, not the host
+    specifier: SpecifierSet  # normalized PEP 440 specifier (locks: ==version)
+    marker: Optional[Marker] = None  # evaluated against each target, not the host
     kind: PinKind = PinKind.DECLARED
     context: Optional[str] = None  # "extra 'tracing'", "group 'dev'", "build-system.requires"...
     unknown_reason: Optional[str] = None  # editable/VCS/unversioned reference: reported unknown
@@ -40,7 +40,7 @@ class Pin:
 class ProjectScan:
     pins: Tuple[Pin, ...]
     notes: Tuple[str, ...] = field(default=())
-    python_range: Optional["SpecifierSet"] = None  # requires-python / Poetry's python
+    python_range: Optional[SpecifierSet] = None  # requires-python / Poetry's python
     files: Tuple[str, ...] = field(default=())  # project files that were read
 
 
@@ -219,5 +219,6 @@ def scan_project(path: str) -> ProjectScan:
             read_file(each, state, kind=kind, context="constraint" if kind else None)
             pins.extend(state.pins[before:])
     notes.extend(state.notes)
-    read.extend(state.files)
-    return ProjectScan(tuple(pins), tuple(notes), declared_range or lock_range, tuple(read))
+    read.extend(f for f in state.files if f not in read)
+    unique = list({(p.source, p.requirement): p for p in reversed(pins)}.values())[::-1]
+    return ProjectScan(tuple(unique), tuple(notes), declared_range or lock_range, tuple(read))

@@ -87,6 +87,10 @@ def mentioned_blocks(text: str, path: str, array: str) -> Tuple[List[Block], str
     return blocks, head
 
 
+def _dict(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _spec(version: Any) -> SpecifierSet:
     from packaging.specifiers import SpecifierSet
 
@@ -119,7 +123,7 @@ def _locked_pin(
     if markers:
         try:
             marker = or_markers(markers)
-        except Exception:  # noqa: BLE001 - packaging raises InvalidMarker
+        except Exception:
             marker = marker_or_error(" or ".join(markers), path, line)
     written = f"ddtrace=={version}" if isinstance(version, str) and version else "ddtrace"
     return Pin(
@@ -182,7 +186,7 @@ def read_uv_lock(path: str) -> ProjectScan:
             continue
         data = block.data
         name = str(data.get("name", "?"))
-        source = data.get("source") if isinstance(data.get("source"), dict) else {}
+        source = _dict(data.get("source"))
         if source and ("virtual" in source or "editable" in source):
             roots.append(name)
         groups: List[Any] = [data.get("dependencies") or []]
@@ -199,7 +203,7 @@ def read_uv_lock(path: str) -> ProjectScan:
     pins = []
     for block in ours:
         data = block.data
-        source = data.get("source") if isinstance(data.get("source"), dict) else {}
+        source = _dict(data.get("source"))
         unknown = None
         for kind in ("git", "editable", "directory", "path", "url"):
             if kind in source:
@@ -266,7 +270,7 @@ def read_poetry_lock(path: str) -> ProjectScan:
             markers = [m for m in own.values() if isinstance(m, str)]
             if len(markers) < len(own):
                 markers = []
-        source = data.get("source") if isinstance(data.get("source"), dict) else {}
+        source = _dict(data.get("source"))
         unknown = None
         if source.get("type") in ("git", "directory"):
             unknown = (
@@ -362,7 +366,7 @@ def read_pdm_lock(path: str) -> ProjectScan:
                 unknown = (
                     f"locked from {kind} {data[kind]}: its version is only known once it is built"
                 )
-        marker = data.get("marker")
+        own_marker = data.get("marker")
         context = _who(requirers, [])
         if data.get("groups"):
             context += "; groups " + ", ".join(str(g) for g in data["groups"])
@@ -371,7 +375,7 @@ def read_pdm_lock(path: str) -> ProjectScan:
                 path,
                 block,
                 version=data.get("version"),
-                markers=[marker] if isinstance(marker, str) else _edge_markers(edges),
+                markers=[own_marker] if isinstance(own_marker, str) else _edge_markers(edges),
                 files=files,
                 context=context,
                 unknown=unknown,
@@ -467,8 +471,8 @@ def read_pipfile_lock(path: str) -> ProjectScan:
                     wheel_tags=tags,
                 )
             )
-    meta = doc.get("_meta") if isinstance(doc.get("_meta"), dict) else {}
-    requires = meta.get("requires") if isinstance(meta.get("requires"), dict) else {}
+    meta = _dict(doc.get("_meta"))
+    requires = _dict(meta.get("requires"))
     python = None
     if isinstance(requires.get("python_full_version"), str):
         python = "==" + requires["python_full_version"]

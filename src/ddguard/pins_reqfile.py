@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_NAMED_REFERENCE = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
 _ARCHIVE = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar")
 _INCLUDE_FLAGS = {
     "-r": "requirement",
@@ -199,6 +200,8 @@ def _include_options(options: str, path: str, line: int) -> Iterator[Tuple[str, 
 
 
 def _is_reference(args: str) -> bool:
+    if _NAMED_REFERENCE.match(args):
+        return False  # PEP 508 "name @ url"
     head = args.split(";", 1)[0].strip()
     name = head.split("#", 1)[0]
     return (
