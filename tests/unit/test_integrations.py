@@ -1,0 +1,235 @@
+"""Integration ranges, table-driven from the shared data files they are generated from."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+import ddguard
+from ddguard import installed, integration_check, integration_ranges
+from ddguard.integration_ranges import FindingKind, integration_findings
+from ddguard.target import Target
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+TABLE_2X = SHARED / "integrations-2x-doc-table.csv"
+TESTED_4X = SHARED / "dd-trace-py-supported_versions.json"
+needs_shared = pytest.mark.skipif(not TABLE_2X.is_file(), reason="../shared/data is not here")
+CP311 = Target.from_compact("cp311-manylinux_x86_64")
+
+
+def below(version: str) -> str:
+    """A version just below ``version``: 1.8 -> 1.7.999, 1.0 -> 0.999."""
+    release = list(Version(version).release)
+    index = max(i for i, part in enumerate(release) if part > 0)
+    return ".".join(map(str, [*release[:index], release[index] - 1, 999]))
+
+
+def above(version: str) -> str:
+    return f"{Version(version).release[0] + 1}.0"
+
+
+def _rows_2x():
+    if not TABLE_2X.is_file():
+        return []
+    rows = []
+    for row in csv.DictReader(TABLE_2X.open(encoding="utf-8")):
+        if not row["packages"] or row["supported_versions"] == "any":
+            continue
+        spec = SpecifierSet(row["supported_versions"])
+        low = next(s.version for s in spec if s.operator == ">=")
+        high = next((s.version for s in spec if s.operator in ("<", "<=")), None)
+        rows.append(pytest.param(row["packages"], low, high, id=f"{row['packages']}{spec}"))
+    return rows
+
+
+def _kinds(findings, package):
+    return {f.kind for f in findings if canonicalize_name(f.package) == canonicalize_name(package)}
+
+
+@needs_shared
+@pytest.mark.parametrize(("package", "low", "high"), _rows_2x())
+def test_2x_table_minimum_is_a_problem_and_upper_bound_untested(package, low, high):
+    assert FindingKind.BELOW_MINIMUM in _kinds(
+        integration_findings("2.21.0", CP311, {package: below(low)}), package
+    )
+    assert _kinds(integration_findings("2.21.0", CP311, {package: low}), package) == set()
+    if high is not None:
+        over = above(high)
+        assert _kinds(integration_findings("2.21.0", CP311, {package: over}), package) == {
+            FindingKind.UNTESTED
+        }
+        # 3.x keeps the 2.x floors only: above the 2.x upper bound is not reported
+        assert _kinds(integration_findings("3.5.0", CP311, {package: over}), package) == set()
+    assert FindingKind.BELOW_MINIMUM in _kinds(
+        integration_findings("3.5.0", CP311, {package: below(low)}), package
+    )
+
+
+def _rows_4x():
+    if not TESTED_4X.is_file():
+        return []
+    rows = []
+    for entry in json.loads(TESTED_4X.read_text(encoding="utf-8")):
+        dep, name = entry["dependency"], entry["integration"]
+        tested = entry["python_versions"].get("3.11")
+        if dep.startswith("stdlib.") or not tested or not tested["minimum_package_version"]:
+            continue
+        if canonicalize_name(dep) != canonicalize_name(name) and any(
+            canonicalize_name(e["dependency"]) == canonicalize_name(name)
+            for e in json.loads(TESTED_4X.read_text(encoding="utf-8"))
+            if e["integration"] == name
+        ):
+            continue  # a secondary dependency: see test_secondary_dependency_needs_its_primary
+        floor = min(
+            (
+                v["minimum_package_version"]
+                for v in entry["python_versions"].values()
+                if v["minimum_package_version"]
+            ),
+            key=Version,
+        )
+        rows.append(
+            pytest.param(
+                name,
+                dep,
+                floor,
+                tested["minimum_package_version"],
+                tested["maximum_package_version"],
+                id=f"{name}-{dep}",
+            )
+        )
+    return rows
+
+
+@needs_shared
+@pytest.mark.parametrize(("integration", "package", "floor", "low", "high"), _rows_4x())
+def test_4x_tested_range_per_python(integration, package, floor, low, high):
+    def own(version):
+        return {
+            f.kind
+            for f in integration_findings("4.2.0", CP311, {package: version})
+            if f.integration == integration
+        }
+
+    assert own(low) == set()
+    assert own(high) == set()
+    over = integration_findings("4.2.0", CP311, {package: above(high)})
+    assert FindingKind.UNTESTED in _kinds(over, package)  # one per package, across integrations
+    assert FindingKind.BELOW_MINIMUM in _kinds(
+        integration_findings("4.2.0", CP311, {package: below(floor)}), package
+    )
+    if Version(floor) < Version(low):
+        assert own(floor) == {FindingKind.UNTESTED}  # supported, but not tested on 3.11
+
+
+def test_django_1_7_under_2x_message_and_strict():
+    (finding,) = integration_findings("2.5.0", CP311, {"Django": "1.7"})
+    assert finding.message == (
+        "Django 1.7 is below the supported >=1.8 for ddtrace 2.x: Django requests will not be traced"
+    )
+    assert finding.problem and not finding.refused and finding.source == "installed"
+    (strict,) = integration_findings("2.5.0", CP311, {"Django": "1.7"}, strict=True)
+    assert strict.refused
+
+
+@pytest.mark.parametrize("release", ["0.60.0", "1.20.19", "5.0.0"])
+def test_lines_without_data_report_nothing(release):
+    assert integration_findings(release, CP311, {"Django": "1.0", "aiopg": "9.0"}) == []
+
+
+def test_secondary_dependency_needs_its_primary():
+    alone = integration_findings("4.2.0", CP311, {"elasticsearch7": "1.0"})
+    assert alone == []
+    both = integration_findings("4.2.0", CP311, {"elasticsearch7": "1.0", "elasticsearch": "8.0"})
+    assert [f.package for f in both if f.problem] == ["elasticsearch7"]
+
+
+def test_unparseable_versions_are_skipped():
+    assert integration_findings("2.5.0", CP311, {"Django": "not a version"}) == []
+
+
+@needs_shared
+def test_generated_data_records_the_inputs_it_was_built_from():
+    data = json.loads(
+        (Path(ddguard.__file__).parent / "data" / "integrations.json").read_text("utf-8")
+    )
+    for source in data["sources"]:
+        raw = (SHARED / source["file"]).read_bytes()
+        assert source["sha256"] == hashlib.sha256(raw).hexdigest(), "rerun refresh_integrations.py"
+    assert set(data["lines"]) == {"0", "1", "2", "3", "4"}
+
+
+def test_installed_reads_dist_info_names_and_egg_info_headers(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    (first / "Django-1.7.dist-info").mkdir(parents=True)
+    (first / "aiopg-0.16.0.dist-info").mkdir()
+    (first / "legacy.egg-info").mkdir()
+    (first / "legacy.egg-info" / "PKG-INFO").write_text("Name: Legacy_Pkg\nVersion: 2.0\n\nbody")
+    (second / "django-5.0.dist-info").mkdir(parents=True)
+    (second / "not_a_dist").mkdir()
+    found = installed.versions([str(first), str(second), str(tmp_path / "missing")])
+    assert found == {"django": "1.7", "aiopg": "0.16.0", "legacy-pkg": "2.0"}
+
+
+def test_requirement_pins_follow_includes_and_keep_markers(tmp_path):
+    (tmp_path / "base.txt").write_text("redis==2.0\nrequests>=2\n")
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        "# app\nDjango==1.7 --hash=sha256:abc\n"
+        "aiopg==0.17 ; python_version < '3'\n-r base.txt\nnot-an-integration==1.0\n"
+    )
+    pins = integration_check.requirement_pins(str(req))
+    assert [(p.name, p.version, p.source.rsplit("/", 1)[1]) for p in pins] == [
+        ("Django", "1.7", "requirements.txt:2"),
+        ("aiopg", "0.17", "requirements.txt:3"),
+        ("redis", "2.0", "base.txt:1"),
+    ]
+    report = integration_check.findings_for(
+        ddguard.check(["ddtrace==2.5.0"], CP311), files=[str(req)], installed={}
+    )
+    assert [(f.package, f.kind.value, f.source.rsplit("/", 1)[1]) for f in report.integrations] == [
+        ("Django", "below-minimum", "requirements.txt:2"),
+        ("redis", "below-minimum", "base.txt:1"),
+    ]  # aiopg's marker is false on CPython 3.11
+
+
+def test_lock_pins_name_the_line(tmp_path):
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\n\n[[package]]\nname = "ddtrace"\nversion = "2.5.0"\n\n'
+        '[[package]]\nname = "django"\nversion = "1.7.11"\n'
+    )
+    pins = integration_check.lock_pins(str(tmp_path))
+    assert [(p.name, p.version, p.source.rsplit("/", 1)[1]) for p in pins] == [
+        ("django", "1.7.11", "uv.lock:8")
+    ]
+
+
+def test_strict_refuses_the_report():
+    report = integration_check.findings_for(
+        ddguard.check(["ddtrace==4.2.0"], CP311), installed={"Django": "1.7"}, strict=True
+    )
+    assert not report.ok
+    assert [f.refused for f in report.integrations] == [True]
+    lenient = integration_check.findings_for(
+        ddguard.check(["ddtrace==4.2.0"], CP311), installed={"Django": "1.7"}
+    )
+    assert lenient.ok
+
+
+def test_no_ddtrace_means_a_note():
+    report = integration_check.findings_for(ddguard.check([], CP311), installed={"Django": "1.7"})
+    assert report.integrations == ()
+    assert "no ddtrace release to check the integrations against" in report.notes
+
+
+def test_loader_is_cached_and_data_small():
+    assert integration_ranges.load() is integration_ranges.load()
+    size = (Path(ddguard.__file__).parent / "data" / "integrations.json").stat().st_size
+    assert size < 64_000
