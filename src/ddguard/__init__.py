@@ -2,6 +2,9 @@
 
 Kept tiny on purpose: ``import ddguard.auto`` runs at application startup, so the public
 names below are imported only when first used.
+
+PYTEST_DONT_REWRITE: the startup hook imports this package before pytest marks it (a
+``pytest11`` plugin's package) for assertion rewriting; the marker stops that warning.
 """
 
 from __future__ import annotations
