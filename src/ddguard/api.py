@@ -9,7 +9,7 @@ False
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Tuple, Union
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -190,12 +190,19 @@ def python_range_notes(
     ``requires-python = ">=3.8"`` breaks on CPython 3.12+."""
     from dataclasses import replace
 
-    from ddguard.installer_guard import admitted_minors
     from ddguard.knowledge import format_python_ranges, merge_ranges
 
     db = knowledge or _knowledge.load()
     options = Options(allow_source_build=allow_source_build, strict=strict)
-    minors = admitted_minors(lambda v: python_range.contains(v, prereleases=True), db)
+    pins = list(pins)
+    minors = [
+        minor
+        for minor in _known_minors(db, pins)
+        if any(
+            python_range.contains("%d.%d.%d" % (*minor, patch), prereleases=True)
+            for patch in (0, 1, 5, 10, 20, 99)
+        )
+    ]
     if not minors:
         return ()
     notes = []
@@ -259,3 +266,25 @@ def _refused_on(
         release = picked
     judged = judge_release(db, release, target)
     return _refused(judged.verdict, judged.warnings, options)
+
+
+def _known_minors(db: _knowledge.Knowledge, pins: Sequence[Pin]) -> List[Tuple[int, int]]:
+    """CPython 3 minors worth judging: those of the release lines' policy, and those the
+    pinned releases publish wheels for (cheaper than reading every release's wheels)."""
+    from ddguard.evaluate import exact_version
+
+    highs: List[Tuple[int, int]] = []
+    lows: List[Tuple[int, int]] = []
+    for line in db.lines:
+        for low, high in line.python_ranges():
+            lows.append(low)
+            highs.append(high or low)
+    for pin in pins:
+        version = exact_version(pin.specifier)
+        release = db.release(version) if version is not None else db.newest
+        for tag in release.wheel_tags() if release is not None else ():
+            if tag.interpreter.startswith("cp3") and tag.interpreter[3:].isdigit():
+                highs.append((3, int(tag.interpreter[3:])))
+    first = min((low for low in lows if low[0] == 3), default=(3, 7))
+    last = max((high for high in highs if high[0] == 3), default=(3, 13))
+    return [(3, minor) for minor in range(first[1], last[1] + 1)]
