@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import nox
+
+sys.path.insert(0, str(Path(__file__).parent / "src"))  # this checkout's ddguard
+import ddguard.nox
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_missing_interpreters = False
@@ -42,6 +46,7 @@ PRESENT = [v for v in WANTED if not INSTALLED or any(i.startswith(v + ".") for i
 @nox.session(python=PRESENT)
 def tests(session: nox.Session) -> None:
     """Unit tests on each interpreter."""
+    ddguard.nox.check(session, project=".")  # refuses before installing, if a pin breaks here
     session.install(".", "pytest", "hypothesis")
     session.run("pytest", "tests/unit", *(session.posargs or ["-q"]))
 
