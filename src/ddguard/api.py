@@ -8,7 +8,7 @@ False
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Tuple, Union
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -100,9 +100,37 @@ def judge_pin(
                 compatible_range=None,
             )
             continue
-        yield judge_requirement(
+        result = judge_requirement(
             db, pin.specifier, each, requirement=pin.requirement, source=pin.source, options=options
         )
+        yield _check_named_wheel(result, pin.wheel_tags)
+
+
+def _check_named_wheel(result: Result, wheel_tags: Sequence[str]) -> Result:
+    """A direct reference to a wheel file installs that file or nothing: its own tags decide,
+    whatever else the release publishes."""
+    if not wheel_tags or result.verdict is Verdict.INCOMPATIBLE:
+        return result
+    from packaging.tags import parse_tag
+
+    named = {tag for text in wheel_tags for tag in parse_tag(text)}
+    if named & result.target.tags():
+        return result
+    reason = Reason(
+        ReasonCode.NO_WHEEL_FOR_PLATFORM,
+        f"the wheel file it names is built for {', '.join(sorted(wheel_tags))}, "
+        f"which does not install on {result.target.describe()}",
+    )
+    return replace(
+        result,
+        verdict=Verdict.INCOMPATIBLE,
+        reasons=(*result.reasons, reason),
+        refused=True,
+        fix=f"point at the wheel of ddtrace {result.version} built for this target, "
+        f"or use a plain pin (ddtrace=={result.version}) and let the installer pick the file"
+        if result.version
+        else result.fix,
+    )
 
 
 @dataclass(frozen=True)
