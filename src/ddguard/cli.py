@@ -215,7 +215,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.integrations:
         from ddguard.integration_check import findings_for
 
-        report = findings_for(report, files=args.files, projects=args.project, strict=args.strict)
+        report = findings_for(report, files=args.files, projects=projects, strict=args.strict)
     sys.stdout.write(RENDERERS[Format(args.format)](report))
     if not report.ok:
         return EXIT_REFUSED

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Container, Dict, Iterable, Optional, Tuple
 
 _NORMALIZE = re.compile(r"[-_.]+")
 
@@ -21,9 +21,12 @@ def canonical(name: str) -> str:
     return _NORMALIZE.sub("-", name).lower()
 
 
-def distributions(paths: Optional[Iterable[str]] = None) -> Dict[str, Tuple[str, str]]:
-    """{canonical name: (name as installed, version)} for every distribution on ``paths``
-    (default ``sys.path``)."""
+def distributions(
+    paths: Optional[Iterable[str]] = None, spelled: Optional[Container[str]] = None
+) -> Dict[str, Tuple[str, str]]:
+    """{canonical name: (name, version)} for every distribution on ``paths`` (default
+    ``sys.path``). Installers normalize directory names (``django-1.7.dist-info``); for the
+    canonical names in ``spelled`` the name is read from the metadata (``Django``)."""
     found: Dict[str, Tuple[str, str]] = {}
     for entry in sys.path if paths is None else paths:
         try:
@@ -32,14 +35,28 @@ def distributions(paths: Optional[Iterable[str]] = None) -> Dict[str, Tuple[str,
             continue
         for name in sorted(names):
             parsed = _parse(entry or ".", name)
-            if parsed is not None:
-                found.setdefault(canonical(parsed[0]), parsed)
+            if parsed is None:
+                continue
+            key = canonical(parsed[0])
+            if key in found:
+                continue
+            if spelled is not None and key in spelled:
+                headers = _from_headers(os.path.join(entry or ".", name))
+                if headers is not None and canonical(headers[0]) == key:
+                    parsed = (headers[0], parsed[1])
+            found[key] = parsed
     return found
 
 
-def versions(paths: Optional[Iterable[str]] = None) -> Dict[str, str]:
-    """{canonical name: version}."""
-    return {key: version for key, (_, version) in distributions(paths).items()}
+def versions(
+    paths: Optional[Iterable[str]] = None, spelled: Optional[Container[str]] = None
+) -> Dict[str, str]:
+    """{name: version}: canonical names, or the metadata's spelling for ``spelled`` ones."""
+    return (
+        {name: version for name, version in distributions(paths, spelled).values()}
+        if spelled
+        else {key: version for key, (_, version) in distributions(paths).items()}
+    )
 
 
 def _parse(directory: str, name: str) -> Optional[Tuple[str, str]]:

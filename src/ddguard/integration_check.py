@@ -157,8 +157,12 @@ def findings_for(
     """``report`` with integration findings for every (target, ddtrace line) it judged."""
     from ddguard import installed as installed_module
 
-    versions = installed if installed is not None else installed_module.versions()
     wanted = known_packages()
+    versions = (
+        installed
+        if installed is not None
+        else installed_module.versions(spelled=wanted | {"ddtrace"})
+    )
     declared: List[DeclaredPin] = []
     for path in files:
         declared.extend(requirement_pins(path, wanted))
@@ -178,6 +182,13 @@ def findings_for(
             continue
         key = (result.target, version.major)
         lines[key] = max(lines.get(key, version), version)
+    if not lines and versions.get("ddtrace"):  # no ddtrace pinned: the installed one
+        try:
+            version = Version(versions["ddtrace"])
+        except InvalidVersion:
+            pass
+        else:
+            lines.update({(target, version.major): version for target in report.targets})
     findings: List[IntegrationFinding] = []
     notes = list(report.notes)
     data = integration_ranges.load()

@@ -176,6 +176,9 @@ def test_installed_reads_dist_info_names_and_egg_info_headers(tmp_path):
     (second / "not_a_dist").mkdir()
     found = installed.versions([str(first), str(second), str(tmp_path / "missing")])
     assert found == {"django": "1.7", "aiopg": "0.16.0", "legacy-pkg": "2.0"}
+    (first / "Django-1.7.dist-info" / "METADATA").write_text("Name: Django\nVersion: 1.7\n")
+    spelled = installed.versions([str(first)], spelled={"django"})
+    assert spelled == {"Django": "1.7", "aiopg": "0.16.0", "Legacy_Pkg": "2.0"}
 
 
 def test_requirement_pins_follow_includes_and_keep_markers(tmp_path):
