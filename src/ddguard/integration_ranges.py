@@ -24,7 +24,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -94,8 +94,11 @@ class IntegrationData:
         line = self.lines.get(str(major))
         return None if line is None or line.get("data") is None else str(line["basis"])
 
-    def ranges(self, major: int, python: Tuple[int, int]) -> List[PackageRange]:
-        """Every package range the ``major`` line defines, for a target Python."""
+    def ranges(
+        self, major: int, python: Tuple[int, int], only: Optional[Set[str]] = None
+    ) -> List[PackageRange]:
+        """Every package range the ``major`` line defines, for a target Python (only those
+        naming a canonical name in ``only``, when given)."""
         line = self.lines.get(str(major))
         if line is None or line.get("data") is None:
             return []
@@ -107,11 +110,9 @@ class IntegrationData:
             if data is None:
                 continue
             for dep in data["deps"]:
-                names = tuple(
-                    dict.fromkeys(
-                        canonicalize_name(n) for n in [dep["package"], *dep.get("aliases", [])]
-                    )
-                )
+                names = _names(dep["package"], tuple(dep.get("aliases", ())))
+                if only is not None and not only.intersection(names):
+                    continue
                 if era == "2":
                     floor, ceiling = _split(SpecifierSet(dep["spec"]))
                     if floors_only:
@@ -137,6 +138,11 @@ class IntegrationData:
                     )
                 )
         return out
+
+
+@functools.lru_cache(maxsize=None)
+def _names(package: str, aliases: Tuple[str, ...]) -> Tuple[str, ...]:
+    return tuple(dict.fromkeys(canonicalize_name(n) for n in (package, *aliases)))
 
 
 def _split(spec: SpecifierSet) -> Tuple[SpecifierSet, SpecifierSet]:
@@ -189,7 +195,7 @@ def integration_findings(
         present.setdefault(key, (name, version, where))
     findings: List[IntegrationFinding] = []
     seen = set()
-    for rng in data.ranges(line, target.python):
+    for rng in data.ranges(line, target.python, only=set(present)):
         if rng.needs is not None and rng.needs not in present:
             continue
         for key in rng.names:
