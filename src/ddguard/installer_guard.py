@@ -92,13 +92,15 @@ def minor_target(minor: Minor) -> Target:
 
 @functools.lru_cache(maxsize=None)
 def _cpython_minors(knowledge: Knowledge) -> Tuple[Minor, ...]:
-    """Every CPython minor version ddtrace has supported or published a wheel for."""
+    """The CPython minors worth judging: from the oldest any release line supported to
+    the newest the newest final release publishes wheels for (a project's open-ended
+    range must not be refused for an interpreter no ddtrace release has shipped for)."""
     lows = [low for line in knowledge.lines for low, _ in line.python_ranges()]
+    final = [r for r in knowledge.releases if not r.version.is_prerelease and not r.yanked]
     newest = [
         (int(tag.interpreter[2]), int(tag.interpreter[3:]))
-        for release in knowledge.releases[-40:]
-        for tag in release.wheel_tags()
-        if tag.interpreter.startswith("cp") and tag.interpreter[2:].isdigit()
+        for tag in (final[-1].wheel_tags() if final else ())
+        if tag.interpreter.startswith("cp3") and tag.interpreter[2:].isdigit()
     ]
     first3 = min((low for low in lows if low[0] == 3), default=(3, 7))
     last = max(newest, default=(3, 13))
@@ -207,7 +209,7 @@ def _range_paragraph(
     return (
         f"The project's {label} ({declared}) admits CPython {where}, "
         f"where {first.requirement} does not work, and the lock covers every interpreter "
-        f"it admits. Exclude them from the {label}, or add a marker to the requirement "
+        f"it admits. Narrow it to exclude them, or add a marker to the requirement "
         f"(; {marker})."
         + ("" if refused_here else f" On CPython {first.target.python_str}: {paragraph(first)}")
     )

@@ -61,7 +61,7 @@ def on_command(event: Any, event_name: str, dispatcher: Any) -> None:
     settings = read_settings(project_dir)
     if settings.off:
         return
-    requirements = _requirements(command, poetry)
+    requirements = _requirements(command, poetry, event.io)
     if not requirements:
         return
     env = getattr(command, "env", None)
@@ -87,9 +87,9 @@ def on_command(event: Any, event_name: str, dispatcher: Any) -> None:
     raise PoetryRuntimeError(_escape(text))
 
 
-def _requirements(command: Any, poetry: Any) -> List[str]:
+def _requirements(command: Any, poetry: Any, io: Any) -> List[str]:
     """PEP 508 lines of the ddtrace requirements this command will lock or install."""
-    added = _added_requirements(command) if command.name == "add" else None
+    added = _added_requirements(command, io) if command.name == "add" else None
     if added is not None:
         requirements = added
     else:
@@ -100,13 +100,25 @@ def _requirements(command: Any, poetry: Any) -> List[str]:
         ]
     if command.name in LOCK_READING_COMMANDS:
         requirements.extend(_locked(poetry))
-    return list(dict.fromkeys(requirements))
+    return list(dict.fromkeys(_normal(line) for line in requirements))
 
 
-def _added_requirements(command: Any) -> Optional[List[str]]:
-    """``poetry add ddtrace@1.20.19``: the ddtrace arguments as PEP 508, or None if none."""
+def _normal(line: str) -> str:
+    """Poetry writes ``ddtrace (==1.20.19)``; messages read better as ``ddtrace==1.20.19``."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
-        arguments = list(command.argument("name") or ())
+        return str(Requirement(line))
+    except InvalidRequirement:
+        return line
+
+
+def _added_requirements(command: Any, io: Any) -> Optional[List[str]]:
+    """``poetry add ddtrace@1.20.19``: the ddtrace arguments as PEP 508, or None if none.
+
+    The command is not running yet, so its arguments are read from the event's input."""
+    try:
+        arguments = list(io.input.argument("name") or ())
     except Exception:
         return None
     ddtrace = [a for a in arguments if _is_ddtrace(_argument_name(a))]
