@@ -416,21 +416,26 @@ def _fix(
     only_newer_line: bool = False,
 ) -> Optional[str]:
     """A concrete way out: a range that works (and its newest release) or an interpreter."""
-    usable = [
-        r
-        for r in knowledge.releases
-        if not r.yanked
-        and not r.version.is_prerelease
-        and judge_release(knowledge, r, target).verdict is Verdict.COMPATIBLE
-    ]
-    supported = [
-        r for r in usable if (knowledge.line(r.version) or _NO_LINE).level is not SupportLevel.EOL
-    ]
-    if only_newer_line:
-        if not supported:
+
+    def works(r: Release) -> bool:
+        return (
+            not r.yanked
+            and not r.version.is_prerelease
+            and judge_release(knowledge, r, target).verdict is Verdict.COMPATIBLE
+        )
+
+    def supported_line(r: Release) -> bool:
+        return (knowledge.line(r.version) or _NO_LINE).level is not SupportLevel.EOL
+
+    if only_newer_line:  # judging the newest supported releases is enough (and cheap)
+        newest = next(
+            (r for r in reversed(knowledge.releases) if supported_line(r) and works(r)), None
+        )
+        if newest is None:
             return None
-        newest = supported[-1]
         return f"move to a supported line: ddtrace>={_line_floor(knowledge, newest)} (newest: {newest.version})"
+    usable = [r for r in knowledge.releases if works(r)]
+    supported = [r for r in usable if supported_line(r)]
     options: List[str] = []
     if specifier is not None:
         inside = [r for r in usable if specifier.contains(r.version, prereleases=True)]
