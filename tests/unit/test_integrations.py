@@ -236,3 +236,12 @@ def test_loader_is_cached_and_data_small():
     assert integration_ranges.load() is integration_ranges.load()
     size = (Path(ddguard.__file__).parent / "data" / "integrations.json").stat().st_size
     assert size < 64_000
+
+
+def test_installed_findings_reads_sys_path(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "Django-1.7.dist-info").mkdir(parents=True)
+    (site / "Django-1.7.dist-info" / "METADATA").write_text("Name: Django\nVersion: 1.7\n")
+    monkeypatch.setattr("sys.path", [str(site)])
+    (finding,) = integration_check.installed_findings("2.5.0", CP311)
+    assert finding.message.startswith("Django 1.7 is below the supported >=1.8")
