@@ -7,8 +7,6 @@ PYTEST_DONT_REWRITE: the startup hook imports this package before pytest marks i
 ``pytest11`` plugin's package) for assertion rewriting; the marker stops that warning.
 """
 
-from __future__ import annotations
-
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ddguard.pth imports this package in every process
 if TYPE_CHECKING:
     from typing import Any
@@ -25,7 +23,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ddguard' has no attribute {name!r}")

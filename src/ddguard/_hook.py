@@ -11,8 +11,8 @@ ddtrace. A refusal propagates as ``DDGuardError`` (an ImportError); any other fa
 inside ddguard warns and lets the import proceed (fail open).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here or in ddguard/__init__.py: this runs in
+# every process, and string annotations spare the __future__ import.
 import os
 import sys
 
@@ -31,9 +31,9 @@ class DDTraceImportHook:
     def find_spec(
         self,
         fullname: str,
-        path: Optional[Sequence[str]] = None,
-        target: Optional[ModuleType] = None,
-    ) -> Optional[ModuleSpec]:
+        path: "Optional[Sequence[str]]" = None,
+        target: "Optional[ModuleType]" = None,
+    ) -> "Optional[ModuleSpec]":
         if fullname != "ddtrace":
             return None
         uninstall()

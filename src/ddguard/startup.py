@@ -105,11 +105,9 @@ _done: List[Outcome] = []  # the outcome of this process's check, once made
 def check_on_import() -> Optional[ImportError]:
     """The automatic hook: check once and act on the mode. A refusal is returned, not
     raised, so the hook raises it from its own frame (a short traceback)."""
-    from ddguard.errors import RefusedError
-
     try:
         require(mode=None)
-    except RefusedError as error:
+    except ImportError as error:  # RefusedError; ddguard.errors is imported only to refuse
         return error.with_traceback(None)
     return None
 

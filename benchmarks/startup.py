@@ -1,0 +1,109 @@
+"""Budgets (issue 6), whole-process medians of paired runs in two real venvs:
+
+* interpreter start (`python -c pass`) with ddguard installed vs a venv without it: <= 1.05x
+* `python -c "import ddguard.auto"` (ddtrace installed, warm cache) vs `python -c pass`: <= 1.25x
+* `python -c "import ddtrace"` (stub ddtrace) with the automatic hook vs DDGUARD_MODE=off: <= +5 ms
+
+    python benchmarks/startup.py [--runs 21] [--python /root/.pyenv/versions/3.12.1/bin/python]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List
+
+from _timing import paired_medians, time_once
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from stubwheel import make_wheel  # noqa: E402
+
+
+def sh(argv: List[str]) -> None:
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+
+
+def venv(base: Path, python: str, *packages: str, find_links: Path) -> str:
+    sh([python, "-m", "venv", str(base)])
+    exe = str(base / "bin" / "python")
+    pip = [exe, "-m", "pip", "-q", "--disable-pip-version-check", "install"]
+    sh([*pip, "--find-links", str(find_links), "packaging"])
+    sh([*pip, "--no-index", "--no-deps", "--find-links", str(find_links), *packages])
+    return exe
+
+
+def paired_env_medians(
+    argv: List[str], envs: Dict[str, Dict[str, str]], runs: int
+) -> Dict[str, float]:
+    """One command under several environments, interleaved; medians in seconds."""
+    samples: Dict[str, List[float]] = {name: [] for name in envs}
+    for index in range(runs + 3):
+        for name, env in envs.items():
+            elapsed = time_once(argv, env)
+            if index >= 3:  # warm-up
+                samples[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--python", default="/root/.pyenv/versions/3.12.1/bin/python")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ddguard-bench-") as tmp:
+        base = Path(tmp)
+        wheels = base / "wheels"
+        sh([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+            "-w", str(wheels), str(ROOT)])  # fmt: skip
+        tag = subprocess.run(
+            [args.python, "-c", "import sys; print('cp%d%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        make_wheel(wheels, "ddtrace", "2.21.12", f"{tag}-{tag}-manylinux_2_17_x86_64")
+        ddguard = str(next(wheels.glob("ddguard-*.whl")))
+        plain = venv(base / "plain", args.python, "ddtrace==2.21.12", find_links=wheels)
+        guarded = venv(
+            base / "guarded", args.python, ddguard, "ddtrace==2.21.12", find_links=wheels
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "DDGUARD"))}
+        env["XDG_CACHE_HOME"] = str(base / "cache")
+        off = dict(env, DDGUARD_MODE="off")
+        subprocess.run([guarded, "-c", "import ddtrace"], env=env, check=True)  # warm the cache
+        commands: Dict[str, List[str]] = {
+            "plain: python -c pass": [plain, "-c", "pass"],
+            "ddguard: python -c pass": [guarded, "-c", "pass"],
+            "ddguard: import ddguard.auto": [guarded, "-c", "import ddguard.auto"],
+            "ddguard: import ddtrace": [guarded, "-c", "import ddtrace"],
+            "ddguard off: import ddtrace": [guarded, "-c", "import ddtrace"],
+        }
+        off_command = commands.pop("ddguard off: import ddtrace")
+        medians = paired_medians(commands, runs=args.runs, env=env)
+        # Same pairing for hook vs off (the environment differs, so a second paired run).
+        wrapped = paired_env_medians(off_command, {"hook": env, "off": off}, runs=args.runs)
+    medians["ddguard off: import ddtrace"] = wrapped["off"]
+    for name, value in medians.items():
+        print(f"{name:32s} {value * 1000:6.1f} ms  (median of {args.runs})")
+    pth = medians["ddguard: python -c pass"] / medians["plain: python -c pass"]
+    auto = medians["ddguard: import ddguard.auto"] / medians["ddguard: python -c pass"]
+    hook = (wrapped["hook"] - wrapped["off"]) * 1000
+    checks = [
+        (f"start with ddguard installed / without: {pth:.3f}x (<= 1.05x)", pth <= 1.05),
+        (
+            f"import ddguard.auto (warm cache) / python -c pass: {auto:.3f}x (<= 1.25x)",
+            auto <= 1.25,
+        ),
+        (f"import ddtrace, hook - off: {hook:+.1f} ms (<= +5 ms)", hook <= 5.0),
+    ]
+    for text, ok in checks:
+        print(f"{'met   ' if ok else 'MISSED'} {text}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
