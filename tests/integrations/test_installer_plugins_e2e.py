@@ -1,0 +1,282 @@
+"""PDM and Poetry refuse to lock or install ddtrace 1.20.19 on CPython 3.12 (real processes).
+
+Real ``pdm`` and ``poetry`` (pinned below) are installed from the index into one scratch
+venv each per session, with ddguard from a wheel of this checkout. Projects resolve
+against a stub ddtrace wheel served locally (PDM: a find-links directory; Poetry: a PEP 503
+page over HTTP on 127.0.0.1), so the runs that pass the guard also lock and install.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import subprocess
+import threading
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import pytest
+
+from stubwheel import make_wheel
+
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
+PDM_PINS = ["pdm==2.29.4", "hishel[httpx2]==1.4.0"]  # hishel 2 breaks pdm 2.29
+POETRY_PINS = ["poetry==2.5.1"]
+REFUSAL = "does not work on CPython 3.12, "  # the paragraph's head, after "ddtrace 1.20.19 ..."
+
+
+def _tool_venv(root: Path, python: Path, pins: List[str], wheel: Path) -> Path:
+    subprocess.run([str(python), "-m", "venv", str(root)], check=True, capture_output=True)
+    pip = [str(root / "bin" / "python"), "-m", "pip", "install", "-q", *pins, str(wheel)]
+    done = subprocess.run(pip, capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot install {pins} here: {done.stderr.strip()[-300:]}")
+    return root / "bin"
+
+
+@pytest.fixture(scope="session")
+def pdm(tmp_path_factory: pytest.TempPathFactory, py312: Path, ddguard_wheel: Path) -> Path:
+    bin_dir = _tool_venv(tmp_path_factory.mktemp("pdm-venv"), py312, PDM_PINS, ddguard_wheel)
+    return bin_dir / "pdm"
+
+
+@pytest.fixture(scope="session")
+def poetry(tmp_path_factory: pytest.TempPathFactory, py312: Path, ddguard_wheel: Path) -> Path:
+    bin_dir = _tool_venv(tmp_path_factory.mktemp("poetry-venv"), py312, POETRY_PINS, ddguard_wheel)
+    return bin_dir / "poetry"
+
+
+@pytest.fixture(scope="session")
+def stub_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PEP 503 tree: simple/ddtrace/index.html next to the stub ddtrace 1.20.19 wheel."""
+    simple = tmp_path_factory.mktemp("simple")
+    wheel = make_wheel(simple / "ddtrace", "ddtrace", "1.20.19")
+    (simple / "ddtrace" / "index.html").write_text(
+        f'<!DOCTYPE html><html><body><a href="{wheel.name}">{wheel.name}</a></body></html>\n'
+    )
+    return simple
+
+
+@pytest.fixture(scope="session")
+def index_url(stub_wheels: Path) -> Iterator[str]:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(stub_wheels))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def _environ(home: Path, **extra: str) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PDM_", "POETRY_", "DDGUARD_"))}
+    env.pop("VIRTUAL_ENV", None)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        XDG_DATA_HOME=str(home / "data"),
+        PDM_CHECK_UPDATE="false",
+        POETRY_VIRTUALENVS_IN_PROJECT="true",
+        POETRY_NO_INTERACTION="1",
+        NO_COLOR="1",
+        COLUMNS="400",
+    )
+    env.update(extra)
+    return env
+
+
+def _run(args: List[str], cwd: Path, env: Dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=240
+    )
+
+
+def _installed_ddtrace(project: Path) -> Optional[str]:
+    """The ddtrace version in the project's .venv, or None."""
+    python = project / ".venv" / "bin" / "python"
+    if not python.exists():
+        return None
+    done = subprocess.run(
+        [str(python), "-c", "import ddtrace; print(ddtrace.__version__)"],
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- PDM ----------------------------------------------------------------------------------
+
+
+def _pdm_project(
+    root: Path, requires_python: str, wheels: Path, deps: str = '"ddtrace==1.20.19"'
+) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(
+        f"""[project]
+name = "demo"
+version = "0.1.0"
+requires-python = "{requires_python}"
+dependencies = [{deps}]
+
+[tool.pdm]
+distribution = false
+
+[[tool.pdm.source]]
+name = "pypi"
+url = "{wheels.as_uri()}"
+type = "find_links"
+"""
+    )
+    return root
+
+
+def _pdm_use(pdm: Path, project: Path, python: Path, env: Dict[str, str]) -> None:
+    done = _run([pdm, "use", "-f", python], project, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("command", [["lock"], ["install"]])
+def test_pdm_refuses_ddtrace_1_20_19_on_312_before_locking(
+    pdm: Path, py312: Path, stub_wheels: Path, tmp_path: Path, command: List[str]
+) -> None:
+    env = _environ(tmp_path / "home")
+    project = _pdm_project(tmp_path / "p", ">=3.8", stub_wheels / "ddtrace")
+    _pdm_use(pdm, project, py312, env)
+    done = _run([pdm, *command], project, env)
+    out = _flat(done.stdout + done.stderr)
+    assert done.returncode == 1, out
+    assert "PdmUsageError" in out and "ddtrace 1.20.19" in out and REFUSAL in out
+    assert "admits CPython 3.12–3.14" in out  # the breaking sub-range of requires-python
+    assert "Traceback" not in out
+    assert not (project / "pdm.lock").exists()
+    assert _installed_ddtrace(project) is None
+
+
+def test_pdm_pre_install_refuses_a_locked_1_20_19_on_312(
+    pdm: Path, py312: Path, stub_wheels: Path, tmp_path: Path
+) -> None:
+    env = _environ(tmp_path / "home")
+    project = _pdm_project(tmp_path / "p", ">=3.8", stub_wheels / "ddtrace")
+    _pdm_use(pdm, project, py312, env)
+    locked = _run([pdm, "lock"], project, {**env, "DDGUARD_MODE": "off"})
+    assert locked.returncode == 0, locked.stdout + locked.stderr  # off: the guard stands aside
+    done = _run([pdm, "install"], project, env)  # fresh lock: only pre_install fires
+    out = _flat(done.stdout + done.stderr)
+    assert done.returncode == 1, out
+    assert "refused to install ddtrace" in out and "ddtrace 1.20.19" in out and REFUSAL in out
+    assert _installed_ddtrace(project) is None
+
+
+def test_pdm_installs_ddtrace_1_20_19_on_311(
+    pdm: Path, py311: Path, stub_wheels: Path, tmp_path: Path
+) -> None:
+    env = _environ(tmp_path / "home")
+    project = _pdm_project(tmp_path / "p", ">=3.8,<3.12", stub_wheels / "ddtrace")
+    _pdm_use(pdm, project, py311, env)
+    done = _run([pdm, "install"], project, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (project / "pdm.lock").exists()
+    assert _installed_ddtrace(project) == "1.20.19"
+
+
+# --- Poetry -------------------------------------------------------------------------------
+
+
+def _poetry_project(
+    root: Path, requires_python: str, index: str, deps: str = '"ddtrace==1.20.19"'
+) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(
+        f"""[project]
+name = "demo"
+version = "0.1.0"
+requires-python = "{requires_python}"
+dependencies = [{deps}]
+
+[tool.poetry]
+package-mode = false
+
+[[tool.poetry.source]]
+name = "stubs"
+url = "{index}"
+priority = "primary"
+"""
+    )
+    return root
+
+
+def _poetry_env(poetry: Path, project: Path, python: Path, env: Dict[str, str]) -> None:
+    done = _run([poetry, "env", "use", python], project, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("command", [["lock"], ["install"], ["sync"], ["update"]])
+def test_poetry_refuses_ddtrace_1_20_19_on_312_before_locking(
+    poetry: Path, py312: Path, index_url: str, tmp_path: Path, command: List[str]
+) -> None:
+    env = _environ(tmp_path / "home")
+    project = _poetry_project(tmp_path / "p", ">=3.8", index_url)
+    _poetry_env(poetry, project, py312, env)
+    done = _run([poetry, *command], project, env)
+    out = _flat(done.stdout + done.stderr)
+    assert done.returncode == 1, out
+    assert (
+        f"ddguard refused `poetry {command[0]}`" in out
+        and "ddtrace 1.20.19" in out
+        and REFUSAL in out
+    )
+    assert "admits CPython 3.12–3.14" in out
+    assert "Traceback" not in out
+    assert not (project / "poetry.lock").exists()
+    assert _installed_ddtrace(project) is None
+
+
+@pytest.mark.parametrize("argument", ["ddtrace@1.20.19", "ddtrace==1.20.19", "ddtrace@^1.20"])
+def test_poetry_add_ddtrace_1_20_19_is_refused_from_the_arguments(
+    poetry: Path, py312: Path, index_url: str, tmp_path: Path, argument: str
+) -> None:
+    env = _environ(tmp_path / "home")
+    project = _poetry_project(tmp_path / "p", ">=3.8", index_url, deps="")
+    before = (project / "pyproject.toml").read_text()
+    _poetry_env(poetry, project, py312, env)
+    done = _run([poetry, "add", argument], project, env)
+    out = _flat(done.stdout + done.stderr)
+    assert done.returncode == 1, out
+    assert "ddguard refused `poetry add`" in out and "ddtrace 1.20.19" in out and REFUSAL in out
+    assert (project / "pyproject.toml").read_text() == before
+    assert not (project / "poetry.lock").exists()
+
+
+def test_poetry_install_refuses_the_locked_version_on_312(
+    poetry: Path, py312: Path, index_url: str, tmp_path: Path
+) -> None:
+    env = _environ(tmp_path / "home")
+    project = _poetry_project(tmp_path / "p", ">=3.8", index_url)
+    _poetry_env(poetry, project, py312, env)
+    locked = _run([poetry, "lock"], project, {**env, "DDGUARD_MODE": "off"})
+    assert locked.returncode == 0, locked.stdout + locked.stderr
+    assert 'version = "1.20.19"' in (project / "poetry.lock").read_text()
+    done = _run([poetry, "install"], project, env)
+    out = _flat(done.stdout + done.stderr)
+    assert done.returncode == 1 and "ddtrace 1.20.19" in out and REFUSAL in out, out
+    assert _installed_ddtrace(project) is None
+
+
+def test_poetry_installs_ddtrace_1_20_19_on_311(
+    poetry: Path, py311: Path, index_url: str, tmp_path: Path
+) -> None:
+    env = _environ(tmp_path / "home")
+    project = _poetry_project(tmp_path / "p", ">=3.8,<3.12", index_url)
+    _poetry_env(poetry, project, py311, env)
+    done = _run([poetry, "install"], project, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ddguard" not in done.stdout + done.stderr
+    assert (project / "poetry.lock").exists()
+    assert _installed_ddtrace(project) == "1.20.19"
