@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Union
 
@@ -290,6 +291,9 @@ def run_db_update(args: argparse.Namespace) -> int:
     print(f"compared with {result.previous}:")
     for line in result.changes.lines():
         print(f"  {line}")
+    override = os.environ.get("DDGUARD_DB")
+    if override:
+        print(f"note: DDGUARD_DB={override} is in use instead; unset it to use this update")
     return EXIT_OK
 
 
