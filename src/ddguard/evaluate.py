@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass
-from typing import List, NoReturn, Optional, Sequence, Tuple
+from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
@@ -417,12 +417,16 @@ def _fix(
 ) -> Optional[str]:
     """A concrete way out: a range that works (and its newest release) or an interpreter."""
 
+    verdicts: Dict[Tuple[object, ...], bool] = {}
+
     def works(r: Release) -> bool:
-        return (
-            not r.yanked
-            and not r.version.is_prerelease
-            and judge_release(knowledge, r, target).verdict is Verdict.COMPATIBLE
-        )
+        if r.yanked or r.version.is_prerelease:
+            return False
+        # A verdict depends only on these (and the target); 860 releases share ~40 of them.
+        key = (r.version.major, r.requires_python, r.wheel_files, r.sdist)
+        if key not in verdicts:
+            verdicts[key] = judge_release(knowledge, r, target).verdict is Verdict.COMPATIBLE
+        return verdicts[key]
 
     def supported_line(r: Release) -> bool:
         return (knowledge.line(r.version) or _NO_LINE).level is not SupportLevel.EOL
@@ -435,7 +439,6 @@ def _fix(
             return None
         return f"move to a supported line: ddtrace>={_line_floor(knowledge, newest)} (newest: {newest.version})"
     usable = [r for r in knowledge.releases if works(r)]
-    supported = [r for r in usable if supported_line(r)]
     options: List[str] = []
     if specifier is not None:
         inside = [r for r in usable if specifier.contains(r.version, prereleases=True)]
