@@ -35,6 +35,8 @@ class DDTraceImportHook:
         target: "Optional[ModuleType]" = None,
     ) -> "Optional[ModuleSpec]":
         if fullname != "ddtrace":
+            if sys.meta_path[0] is not self:  # e.g. pytest's assertion rewriter went first:
+                _move_to_front(self)  # it loads ddtrace itself, and we would never see it
             return None
         uninstall()
         try:
@@ -65,6 +67,14 @@ def install() -> None:
     if "ddtrace" in sys.modules or installed():
         return
     sys.meta_path.insert(0, DDTraceImportHook())
+
+
+def _move_to_front(finder: "DDTraceImportHook") -> None:
+    try:
+        sys.meta_path.remove(finder)
+    except ValueError:
+        return
+    sys.meta_path.insert(0, finder)
 
 
 def uninstall() -> None:

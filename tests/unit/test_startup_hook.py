@@ -72,3 +72,19 @@ def test_refusal_is_raised_from_the_hook(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(ImportError, match="PARAGRAPH"):
         __import__("ddtrace")
     assert hooks() == []
+
+
+def test_hook_moves_back_in_front_of_a_finder_inserted_later() -> None:
+    """pytest inserts its assertion rewriter at sys.meta_path[0] and loads ddtrace (a pytest11
+    plugin's package) through it; the hook must be first again before that import."""
+
+    class Rewriter:
+        def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+            return None
+
+    _hook.install()
+    rewriter = Rewriter()
+    sys.meta_path.insert(0, rewriter)
+    hooks()[0].find_spec("some_module_imported_meanwhile")  # type: ignore[attr-defined]
+    assert sys.meta_path[0] is hooks()[0]
+    assert rewriter in sys.meta_path and len(hooks()) == 1
