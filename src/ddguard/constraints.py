@@ -17,6 +17,7 @@ import enum
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from ddguard import __version__
@@ -211,3 +212,25 @@ def render(
 
 def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+EXTRA = "ddtrace"
+EXTRA_BASE = 'ddtrace; implementation_name == "cpython"'
+
+
+def admits_a_release(db: Knowledge, rule: Rule) -> bool:
+    """Whether some known release satisfies ``rule`` (else nothing known works there)."""
+    spec = SpecifierSet(rule.specifier)
+    return any(spec.contains(r.version, prereleases=True) for r in db.releases)
+
+
+def extra_requirements(db: Knowledge) -> List[str]:
+    """The ``ddguard[ddtrace]`` extra; ddguard's build adds ``extra == "ddtrace"``.
+
+    ddtrace on CPython, plus the :func:`matrix_rules` that leave some known release: a rule
+    excluding them all (PyPy; CPython 3.7 on macOS arm64) would make every universal lock
+    (uv, Poetry, PDM) that merely admits such an environment fail, so there the extra asks
+    for no ddtrace and the build hooks and the startup check refuse a pin instead.
+    """
+    kept = [r.requirement() for r in matrix_rules(db) if admits_a_release(db, r)]
+    return [EXTRA_BASE, *kept]
