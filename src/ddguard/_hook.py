@@ -7,8 +7,9 @@ puts one small object at the front of ``sys.meta_path``.
 
 The first time anything imports the name ``ddtrace`` the finder removes itself, runs
 :func:`ddguard.startup.check_on_import` and returns ``None`` so the normal finders load
-ddtrace. A refusal propagates as ``DDGuardError`` (an ImportError); any other failure
-inside ddguard warns and lets the import proceed (fail open).
+ddtrace. A refusal propagates as ``DDGuardError`` (an ImportError) and the finder stays,
+so every later ``import ddtrace`` is refused too (the outcome is remembered, not redone);
+any other failure inside ddguard warns and lets the import proceed (fail open).
 """
 
 # No ``from __future__ import annotations`` here or in ddguard/__init__.py: this runs in
@@ -48,6 +49,10 @@ class DDTraceImportHook:
             return None
         refusal = check_on_import()  # fails open on its own errors
         if refusal is not None:
+            # Stay in front: a second ``import ddtrace`` is refused again. runpy (``python -m
+            # ddtrace.commands.ddtrace_run``) and ``try: import ddtrace`` fallbacks swallow
+            # the first ImportError and retry; the retry must not load ddtrace unchecked.
+            sys.meta_path.insert(0, self)
             raise refusal
         return None
 

@@ -1,4 +1,5 @@
-"""The meta-path hook: idempotent, reacts only to ``ddtrace``, gone after the first trigger."""
+"""The meta-path hook: idempotent, reacts only to ``ddtrace``, gone after the first trigger
+unless it refused (then every later ``import ddtrace`` is refused again)."""
 
 from __future__ import annotations
 
@@ -71,7 +72,10 @@ def test_refusal_is_raised_from_the_hook(monkeypatch: pytest.MonkeyPatch) -> Non
     _hook.install()
     with pytest.raises(ImportError, match="PARAGRAPH"):
         __import__("ddtrace")
-    assert hooks() == []
+    assert len(hooks()) == 1 and sys.meta_path[0] is hooks()[0]
+    with pytest.raises(ImportError, match="PARAGRAPH"):  # runpy and fallbacks retry: refused again
+        __import__("ddtrace")
+    assert "ddtrace" not in sys.modules
 
 
 def test_hook_moves_back_in_front_of_a_finder_inserted_later() -> None:
