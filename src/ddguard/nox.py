@@ -134,7 +134,7 @@ def session_target(session: Any) -> Target:
         return Target.from_host()
     out = subprocess.run([python, "-c", _PROBE], capture_output=True, text=True, check=True)
     implementation, version, free_threaded = json.loads(out.stdout)
-    return interpreter_target(implementation, version, bool(free_threaded))
+    return interpreter_target(version, implementation, bool(free_threaded))
 
 
 def _targets(session: Any, targets: Optional[Iterable[Union[str, Target]]]) -> List[Target]:

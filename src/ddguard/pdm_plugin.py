@@ -63,18 +63,24 @@ def _guard(
     requires_python: Optional[str],
     action: str,
 ) -> None:
-    from ddguard.installer_guard import check, read_settings
+    from pdm.exceptions import PdmUsageError
 
-    settings = read_settings(Path(str(project.root)))
-    message = check(requirements, target, settings=settings, python_range=requires_python)
+    from ddguard.errors import InputError
+    from ddguard.guard import Mode, installer_refusal, read_settings
+
+    try:
+        settings = read_settings(Path(str(project.root)))
+    except InputError as exc:
+        raise PdmUsageError(_escape(f"ddguard: {exc}")) from None
+    message = installer_refusal(
+        requirements, target, settings=settings, python_range=requires_python
+    )
     if message is None:
         return
     text = f"ddguard refused to {action} ddtrace:\n{message}"
-    if settings.mode == "warn":
+    if settings.mode is Mode.WARN:
         project.core.ui.warn(_escape(text))
         return
-    from pdm.exceptions import PdmUsageError
-
     raise PdmUsageError(_escape(text))
 
 
@@ -100,7 +106,7 @@ def _is_ddtrace(name: Optional[str]) -> bool:
 
 def _python_target(python: Any) -> Target:
     """A PDM ``PythonInfo`` as a ddguard target on this machine."""
-    from ddguard.installer_guard import interpreter_target
+    from ddguard.guard import interpreter_target
 
     version = tuple(int(part) for part in python.version_tuple)
     implementation = str(getattr(python, "implementation", "cpython") or "cpython").lower()

@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Union
 
 from poetry.plugins.application_plugin import ApplicationPlugin
 
 if TYPE_CHECKING:
+    from ddguard.pins import Pin
     from ddguard.target import Target
+
+Requirement = Union[str, "Pin"]
 
 GUARDED_COMMANDS = frozenset({"install", "add", "lock", "sync", "update"})
 LOCK_READING_COMMANDS = frozenset({"install", "sync"})
@@ -55,19 +58,24 @@ def on_command(event: Any, event_name: str, dispatcher: Any) -> None:
         poetry = command.poetry
     except Exception:  # no pyproject: Poetry reports that itself
         return
-    from ddguard.installer_guard import check, read_settings
+    from poetry.console.exceptions import PoetryRuntimeError
 
-    project_dir = Path(str(poetry.pyproject_path)).parent
-    settings = read_settings(project_dir)
-    if settings.off:
-        return
-    requirements = _requirements(command, poetry, event.io)
+    from ddguard.errors import InputError
+    from ddguard.guard import Mode, installer_refusal, read_settings
+
+    pyproject = Path(str(poetry.pyproject_path))
+    try:
+        settings = read_settings(pyproject.parent)
+        if settings.off:
+            return
+        requirements = _requirements(command, poetry, pyproject, event.io)
+    except InputError as exc:
+        raise PoetryRuntimeError(_escape(f"ddguard: {exc}")) from None
     if not requirements:
         return
-    env = getattr(command, "env", None)
-    target = _env_target(env)
+    target = _env_target(getattr(command, "env", None))
     python_range, admits = _python_range(poetry.package)
-    message = check(
+    message = installer_refusal(
         requirements,
         target,
         settings=settings,
@@ -78,39 +86,33 @@ def on_command(event: Any, event_name: str, dispatcher: Any) -> None:
     if message is None:
         return
     text = f"ddguard refused `poetry {command.name}`:\n{message}"
-    io = event.io
-    if settings.mode == "warn":
-        io.write_error_line(f"<warning>{_escape(text)}</warning>")
+    if settings.mode is Mode.WARN:
+        event.io.write_error_line(f"<warning>{_escape(text)}</warning>")
         return
-    from poetry.console.exceptions import PoetryRuntimeError
-
     raise PoetryRuntimeError(_escape(text))
 
 
-def _requirements(command: Any, poetry: Any, io: Any) -> List[str]:
-    """PEP 508 lines of the ddtrace requirements this command will lock or install."""
+def _requirements(command: Any, poetry: Any, pyproject: Path, io: Any) -> List[Requirement]:
+    """The ddtrace requirements this command will lock or install: the ``poetry add``
+    arguments, else every ddtrace pin of pyproject.toml (all groups, ``path:line``
+    sources); plus the locked release for commands that install from the lock."""
+    from ddguard.pins import read_project_file, read_pyproject
+
     added = _added_requirements(command, io) if command.name == "add" else None
+    found: List[Requirement] = []
     if added is not None:
-        requirements = added
+        found.extend(added)
     else:
-        requirements = [
-            str(dependency.to_pep_508())
-            for dependency in poetry.package.all_requires
-            if _is_ddtrace(dependency.name)
-        ]
-    if command.name in LOCK_READING_COMMANDS:
-        requirements.extend(_locked(poetry))
-    return list(dict.fromkeys(_normal(line) for line in requirements))
+        found.extend(read_pyproject(str(pyproject)).pins)
+    lock = pyproject.parent / "poetry.lock"
+    if command.name in LOCK_READING_COMMANDS and lock.is_file():
+        from contextlib import suppress
 
+        from ddguard.errors import InputError
 
-def _normal(line: str) -> str:
-    """Poetry writes ``ddtrace (==1.20.19)``; messages read better as ``ddtrace==1.20.19``."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    try:
-        return str(Requirement(line))
-    except InvalidRequirement:
-        return line
+        with suppress(InputError):  # an unreadable lock: Poetry says so itself
+            found.extend(read_project_file(str(lock)).pins)
+    return found
 
 
 def _added_requirements(command: Any, io: Any) -> Optional[List[str]]:
@@ -151,19 +153,8 @@ def _parse_argument(command: Any, argument: str) -> dict[str, Any]:
     return {"name": name, "version": version.strip()} if version.strip() else {"name": name}
 
 
-def _locked(poetry: Any) -> List[str]:
-    locker = poetry.locker
-    try:
-        if not locker.is_locked():
-            return []
-        packages = locker.locked_repository().packages
-    except Exception:  # an unreadable lock: Poetry says so itself
-        return []
-    return [f"ddtrace=={package.version}" for package in packages if _is_ddtrace(package.name)]
-
-
 def _env_target(env: Any) -> Target:
-    from ddguard.installer_guard import interpreter_target
+    from ddguard.guard import interpreter_target
     from ddguard.target import Target
 
     if env is None:

@@ -150,28 +150,26 @@ def env_target(tox_env: Any) -> Target:
 
     info = tox_env.base_python
     return interpreter_target(
-        info.implementation,
         tuple(info.version_info[:3]),
+        info.implementation,
         bool(getattr(info, "free_threaded", False)),
     )
 
 
 def env_pins(tox_env: Any, deps: Any) -> Tuple[List[Pin], List[str]]:
-    """ddtrace pins of the env's deps and, when it installs the package, of the project."""
-    from ddguard.guard import names_ddtrace, pin_from_text, project_pins
+    """ddtrace pins of the env's deps (``-r`` and ``-c`` files included), of its
+    ``constraints`` setting and, when it installs the package, of the project."""
+    from ddguard.guard import project_pins
 
-    found: List[Pin] = []
     inline = str(Path(tox_env.core["tox_root"]) / "tox.ini")  # tox's name for inline deps
-    for parsed in getattr(deps, "requirements", []):
-        text = str(parsed.requirement)
-        if not names_ddtrace(text):
-            continue
-        where = f"{parsed.from_file}:{parsed.lineno}"
-        if parsed.from_file == inline:
-            where = f"[testenv:{tox_env.name}] deps"
-        pin = pin_from_text(text, where)
-        if pin is not None:
-            found.append(pin)
+    found = _parsed_pins(
+        getattr(deps, "requirements", []), inline, f"[testenv:{tox_env.name}] deps"
+    )
+    constraints = _conf(tox_env, "constraints", None)
+    if constraints is not None and getattr(constraints, "requirements", None):
+        found.extend(
+            _parsed_pins(constraints.requirements, inline, f"[testenv:{tox_env.name}] constraints")
+        )
     notes: List[str] = []
     if getattr(tox_env, "package_env", None) is not None:
         root = Path(tox_env.core["package_root"])
@@ -180,6 +178,30 @@ def env_pins(tox_env: Any, deps: Any) -> Tuple[List[Pin], List[str]]:
         project, notes = project_pins(root, extras, groups)
         found.extend(project)
     return found, notes
+
+
+def _parsed_pins(parsed_lines: Any, inline: str, inline_name: str) -> List[Pin]:
+    """Pins of tox's parsed requirement lines; ``-c`` lines are constraint pins."""
+    import dataclasses
+
+    from ddguard.guard import names_ddtrace, pin_from_text
+    from ddguard.pins import PinKind
+
+    found: List[Pin] = []
+    for parsed in parsed_lines:
+        text = str(parsed.requirement)
+        if not names_ddtrace(text):
+            continue
+        where = f"{parsed.from_file}:{parsed.lineno}"
+        if parsed.from_file == inline:
+            where = inline_name
+        pin = pin_from_text(text, where)
+        if pin is None:
+            continue
+        if (getattr(parsed, "options", None) or {}).get("is_constraint"):
+            pin = dataclasses.replace(pin, kind=PinKind.CONSTRAINT, context="constraint")
+        found.append(pin)
+    return found
 
 
 def _conf(tox_env: Any, key: str, default: Any) -> Any:
