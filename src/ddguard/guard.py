@@ -267,7 +267,12 @@ def installer_refusal(
         admitted = admitted_minors(admits, db)
         others = [m for m in admitted if m != current.python]
         targets = [minor_target(m) for m in others]
-        broken = _unique_refusals(_check(requirements, targets, knowledge=db, **options))
+        # no other minor: nothing to judge (check() with no targets would judge this host)
+        broken = (
+            _unique_refusals(_check(requirements, targets, knowledge=db, **options))
+            if targets
+            else []
+        )
         if broken:
             parts.append(
                 _range_paragraph(refused_here, broken, admitted, python_range, range_label)

@@ -92,9 +92,8 @@ def test_incompatible_pin_is_refused_in_get_requires_for_build_wheel(project: Pa
     with pytest.raises(SystemExit) as refused:
         build.get_requires_for_build_wheel()
     message = str(refused.value.code)
-    assert message.startswith(
-        "ddguard: ddtrace 1.20.19 does not work on CPython 3.12, manylinux x86_64"
-    )
+    assert message.startswith("ddguard: ddtrace 1.20.19 does not work on ")  # PyPy: host first
+    assert "ddtrace 1.20.19 does not work on CPython 3.12, manylinux x86_64" in message
     assert "(pyproject.toml:8)" in message
     assert "DDGUARD_SKIP=1" in message.splitlines()[-1]
     assert "fakebackend" not in sys.modules or inner_calls() == []

@@ -56,7 +56,7 @@ def test_pass_exits_0(tmp_path):
 
 
 def test_eol_pass_warns_and_strict_refuses(tmp_path):
-    args = ("check", "ddtrace==1.20.19", "--python-version", "3.11")
+    args = ("check", "ddtrace==1.20.19", "--implementation", "cp", "--python-version", "3.11")
     args += ("--platform", "manylinux2014_x86_64")
     warned = run(*args, cwd=tmp_path)
     assert warned.returncode == 0
@@ -65,7 +65,7 @@ def test_eol_pass_warns_and_strict_refuses(tmp_path):
 
 
 def test_source_build_refused_unless_allowed(tmp_path):
-    args = ("check", "ddtrace==4.16.0", "--python-version", "3.12")
+    args = ("check", "ddtrace==4.16.0", "--implementation", "cp", "--python-version", "3.12")
     args += ("--platform", "macosx_11_0_arm64")
     assert run(*args, cwd=tmp_path).returncode == 1
     assert run(*args, "--allow-source-build", cwd=tmp_path).returncode == 0
