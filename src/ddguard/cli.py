@@ -174,17 +174,32 @@ def run_check(args: argparse.Namespace) -> int:
 
         if find_project_files("."):
             projects = ["."]
+    others: List[Pin] = []  # integration-package pins, read in the same pass (--integrations)
     if args.files or projects:
         from ddguard import pins
 
+        names = None
+        if args.integrations:
+            from ddguard.integration_check import scan_names, split_ddtrace
+
+            names = scan_names()
         for path in args.files:
-            found = pins.read_requirements_file(path)
+            found = pins.read_requirements_file(path, names)
+            if names:
+                found, more = split_ddtrace(found)
+                others.extend(more)
             items.extend(found)
             found_pins = found_pins or bool(found)
             if not found:
                 notes.append(f"no ddtrace requirement found in {path}")
         for path in projects:
-            scan = pins.scan_project(path)
+            scan = pins.scan_project(path, names)
+            if names:
+                from dataclasses import replace as replaced
+
+                found, more = split_ddtrace(scan.pins)
+                others.extend(more)
+                scan = replaced(scan, pins=tuple(found))
             items.extend(scan.pins)
             notes.extend(scan.notes)
             found_pins = found_pins or bool(scan.pins)
@@ -216,7 +231,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.integrations:
         from ddguard.integration_check import findings_for
 
-        report = findings_for(report, files=args.files, projects=projects, strict=args.strict)
+        report = findings_for(report, pins=others, strict=args.strict)
     sys.stdout.write(RENDERERS[Format(args.format)](report))
     if not report.ok:
         return EXIT_REFUSED

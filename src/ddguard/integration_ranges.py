@@ -209,6 +209,91 @@ def integration_findings(
     return findings
 
 
+def range_findings(
+    ddtrace_version: Union[str, Version],
+    target: Target,
+    name: str,
+    specifier: SpecifierSet,
+    *,
+    source: str,
+    strict: bool = False,
+    data: Optional[IntegrationData] = None,
+) -> List[IntegrationFinding]:
+    """A declared range (``Django<1.8``) whose upper bound lies below the supported minimum
+    of this ddtrace line: every version it allows is a problem. Ranges that reach the
+    supported versions are not reported (the installed or locked version is judged)."""
+    upper = upper_bound(specifier)
+    if upper is None:
+        return []
+    line = Version(str(ddtrace_version)).major
+    data = data or load()
+    findings: List[IntegrationFinding] = []
+    for rng in data.ranges(line, target.python, only={canonicalize_name(name)}):
+        if rng.needs is not None or not _all_below(upper, rng.floor):
+            continue
+        if any(f.supported == str(rng.floor) for f in findings):
+            continue
+        activity = _ACTIVITY.get(rng.category or "", "calls")
+        findings.append(
+            IntegrationFinding(
+                integration=rng.integration,
+                package=name,
+                version=str(specifier),
+                ddtrace_line=line,
+                kind=FindingKind.BELOW_MINIMUM,
+                supported=str(rng.floor),
+                source=source,
+                target=target,
+                automatic=rng.automatic,
+                refused=strict,
+                message=(
+                    f"{name} {specifier} allows only versions below the supported {rng.floor} "
+                    f"for ddtrace {line}.x: {name} {activity} will not be traced"
+                ),
+            )
+        )
+    return findings
+
+
+def upper_bound(specifier: SpecifierSet) -> Optional[Tuple[Version, bool]]:
+    """The tightest upper bound of a specifier set as (version, inclusive), or None."""
+    bounds: List[Tuple[Version, bool]] = []
+    for spec in specifier:
+        op, text = spec.operator, spec.version
+        try:
+            if op in ("<", "<="):
+                bounds.append((Version(text), op == "<="))
+            elif op in ("==", "===") and not text.endswith(".*"):
+                bounds.append((Version(text), True))
+            elif op == "==":  # ==1.7.* -> <1.8
+                release = [int(p) for p in text[:-2].split(".") if p.isdigit()]
+                if release:
+                    release[-1] += 1
+                    bounds.append((Version(".".join(map(str, release))), False))
+            elif op == "~=":  # ~=1.7.2 -> <1.8
+                release = list(Version(text).release[:-1])
+                release[-1] += 1
+                bounds.append((Version(".".join(map(str, release))), False))
+        except (InvalidVersion, ValueError, IndexError):
+            continue
+    return min(bounds, key=lambda b: (b[0], b[1])) if bounds else None
+
+
+def _all_below(upper: Tuple[Version, bool], floor: SpecifierSet) -> bool:
+    """Whether no version under ``upper`` satisfies the floor (``>=M``, ``>M``, ``==M``)."""
+    bound, inclusive = upper
+    for spec in floor:
+        try:
+            minimum = Version(spec.version.rstrip(".*"))
+        except InvalidVersion:
+            continue
+        if spec.operator == ">" and bound <= minimum:
+            return True
+        if spec.operator != ">" and (bound < minimum or (bound == minimum and not inclusive)):
+            return True
+    return False
+
+
 def _judge(
     rng: PackageRange,
     name: str,
@@ -267,4 +352,6 @@ __all__ = [
     "PackageRange",
     "integration_findings",
     "load",
+    "range_findings",
+    "upper_bound",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Collection, List, Optional, Tuple
 
 from ddguard.errors import InputError
 
@@ -34,6 +34,7 @@ class Pin:
     context: Optional[str] = None  # "extra 'tracing'", "group 'dev'", "build-system.requires"...
     unknown_reason: Optional[str] = None  # editable/VCS/unversioned reference: reported unknown
     wheel_tags: Tuple[str, ...] = ()  # tags of locked/direct-reference wheel files, if recorded
+    name: str = "ddtrace"  # the package, as written (scans for other ``names`` than ddtrace)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,16 @@ class ProjectScan:
 LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")
 DECLARATION_FILES = ("pyproject.toml", "Pipfile", "setup.cfg", "tox.ini")
 REQUIREMENTS_DIRS = ("requirements",)
+DDTRACE: AbstractSet[str] = frozenset({"ddtrace"})
+
+
+def _names(names: Optional[Collection[str]]) -> AbstractSet[str]:
+    """The canonical names a scan looks for (default: ddtrace only)."""
+    if names is None:
+        return DDTRACE
+    from ddguard.pins_common import canonical
+
+    return frozenset(canonical(n) for n in names)
 
 
 def parse_requirement_text(text: str, source: str = "argv") -> Optional[Pin]:
@@ -75,20 +86,21 @@ def parse_requirement_text(text: str, source: str = "argv") -> Optional[Pin]:
     return requirement_line(args, source, where, number or 0, PinKind.DECLARED, None)
 
 
-def read_requirements_file(path: str) -> List[Pin]:
-    """The ddtrace pins of a pip requirements or constraints file and what it includes."""
+def read_requirements_file(path: str, names: Optional[Collection[str]] = None) -> List[Pin]:
+    """The ddtrace pins (or those of ``names``) of a pip requirements or constraints file
+    and what it includes."""
     from ddguard.pins_reqfile import ReadState, read_file
 
-    state = ReadState()
+    state = ReadState(names=_names(names))
     read_file(path, state)
     return state.pins
 
 
-def read_pyproject(path: str) -> ProjectScan:
+def read_pyproject(path: str, names: Optional[Collection[str]] = None) -> ProjectScan:
     """pyproject.toml only (build hooks): PEP 621, PEP 735, build-system, Poetry, PDM, uv."""
     from ddguard.pins_pyproject import read_pyproject as read
 
-    return read(path)
+    return read(path, _names(names))
 
 
 def _is_requirements_name(name: str) -> bool:
@@ -131,15 +143,16 @@ def find_project_files(directory: str) -> List[str]:
     return paths
 
 
-def read_project_file(path: str) -> ProjectScan:
+def read_project_file(path: str, names: Optional[Collection[str]] = None) -> ProjectScan:
     """One project file, by its name."""
     import os
 
+    wanted = _names(names)
     name = os.path.basename(path)
     if name == "setup.py":
         return ProjectScan((), (_SETUP_PY_NOTE.format(path=path),), None, ())
     if name == "pyproject.toml":
-        return read_pyproject(path)
+        return read_pyproject(path, wanted)
     if name in LOCK_FILES or (name.startswith("pylock.") and name.endswith(".toml")):
         from ddguard import pins_locks
 
@@ -149,22 +162,22 @@ def read_project_file(path: str) -> ProjectScan:
             "pdm.lock": pins_locks.read_pdm_lock,
             "Pipfile.lock": pins_locks.read_pipfile_lock,
         }.get(name, pins_locks.read_pylock)
-        return reader(path)
+        return reader(path, wanted)
     if name == "Pipfile":
         from ddguard.pins_pyproject import read_pipfile
 
-        return read_pipfile(path)
+        return read_pipfile(path, wanted)
     if name == "setup.cfg":
         from ddguard.pins_config import read_setup_cfg
 
-        return read_setup_cfg(path)
+        return read_setup_cfg(path, wanted)
     if name == "tox.ini":
         from ddguard.pins_config import read_tox_ini
 
-        return read_tox_ini(path)
+        return read_tox_ini(path, wanted)
     from ddguard.pins_reqfile import ReadState, read_file
 
-    state = ReadState()
+    state = ReadState(names=wanted)
     read_file(path, state)
     return ProjectScan(tuple(state.pins), tuple(state.notes), None, tuple(state.files))
 
@@ -175,12 +188,14 @@ _SETUP_PY_NOTE = (
 )
 
 
-def scan_project(path: str) -> ProjectScan:
-    """Every ddtrace pin of a project directory, or of one project file; locks come first."""
+def scan_project(path: str, names: Optional[Collection[str]] = None) -> ProjectScan:
+    """Every ddtrace pin (or pin of one of ``names``) of a project directory, or of one
+    project file; locks come first."""
     import os
 
+    wanted = _names(names)
     if os.path.isfile(path):
-        return read_project_file(path)
+        return read_project_file(path, wanted)
     if not os.path.isdir(path):
         raise InputError("no such file or directory", path)
     files = find_project_files(path)
@@ -200,11 +215,11 @@ def scan_project(path: str) -> ProjectScan:
     read: List[str] = []
     lock_range: Optional[SpecifierSet] = None
     declared_range: Optional[SpecifierSet] = None
-    state = ReadState()
+    state = ReadState(names=wanted)
     for each in files:
         name = os.path.basename(each)
         if name in DECLARATION_FILES or name in LOCK_FILES or name.startswith("pylock."):
-            scan = read_project_file(each)
+            scan = read_project_file(each, wanted)
             pins.extend(scan.pins)
             notes.extend(scan.notes)
             read.extend(scan.files)

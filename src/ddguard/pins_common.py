@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ddguard.errors import InputError
 
@@ -62,8 +62,23 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+Names = AbstractSet[str]  # canonical names of the packages a scan looks for
+DDTRACE: Names = frozenset({"ddtrace"})
+
+
 def is_ddtrace(name: str) -> bool:
     return canonical(name) == "ddtrace"
+
+
+def wanted(name: str, names: Names = DDTRACE) -> bool:
+    """Whether ``name`` is one of the (canonical) ``names`` a scan looks for."""
+    return canonical(name) in names
+
+
+def mentions_any(text: str, names: Names) -> bool:
+    """Cheap prefilter: could ``text`` name one of ``names``? (case- and separator-blind)"""
+    lowered = text.lower().replace("_", "-").replace(".", "-")
+    return any(name in lowered for name in names)
 
 
 def leading_name(text: str) -> Optional[str]:
@@ -147,15 +162,16 @@ def make_pin(
     extra_marker: Optional[Marker] = None,
     path: Optional[str] = None,
     line: Optional[int] = None,
+    names: Names = DDTRACE,
 ) -> Optional[Pin]:
-    """A PEP 508 requirement string into a Pin, or None when it does not name ddtrace.
+    """A PEP 508 requirement string into a Pin, or None when it names none of ``names``.
 
-    Only strings that name ddtrace are parsed fully (packaging's parser is the slow part)."""
+    Only strings that name one of them are parsed fully (packaging's parser is the slow part)."""
     stripped = text.strip()
     name = leading_name(stripped)
     if name is None:
         raise InputError(f"cannot read requirement {text!r}: no project name", path, line)
-    if not is_ddtrace(name):
+    if not wanted(name, names):
         return None
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.specifiers import SpecifierSet
@@ -176,6 +192,7 @@ def make_pin(
         specifier = SpecifierSet(f"=={version}") if version else SpecifierSet()
     return Pin(
         requirement=stripped,
+        name=requirement.name,
         source=source,
         specifier=specifier,
         marker=and_markers(requirement.marker, extra_marker),
@@ -227,14 +244,21 @@ class LineIndex:
                 return number + 1
         return None
 
-    def entry(self, value: str, headers: Sequence[str], key: Optional[str] = None) -> int:
+    def entry(
+        self,
+        value: str,
+        headers: Sequence[str],
+        key: Optional[str] = None,
+        name: str = "ddtrace",
+    ) -> int:
         """Line of a string value written under one of ``headers`` (or a top-level table)."""
         start = self.header(*headers) if headers else 0
         line = self.find([value, value.replace('"', '\\"')], start)
         if line is None and key is not None:
             line = self.find_key(key, start)
         if line is None:
-            line = self.find(["ddtrace", "DDTrace", "DDTRACE"], start)
+            needles = [name, name.lower(), name.upper()]
+            line = self.find([*needles, "DDTrace"] if name == "ddtrace" else needles, start)
         if line is None:
             line = start + 1 if start >= 0 else 1
         return line

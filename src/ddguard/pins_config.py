@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
 from ddguard.errors import InputError
-from ddguard.pins_common import make_pin, read_text
+from ddguard.pins_common import DDTRACE, Names, make_pin, read_text
 
 if TYPE_CHECKING:
     from ddguard.pins import ProjectScan
@@ -28,7 +28,7 @@ def _split(line: str) -> Tuple[str, str, str]:
     return found[0], found[1], found[2]
 
 
-def read_setup_cfg(path: str) -> ProjectScan:
+def read_setup_cfg(path: str, names: Names = DDTRACE) -> ProjectScan:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     from ddguard.pins import ProjectScan
@@ -55,7 +55,9 @@ def read_setup_cfg(path: str) -> ProjectScan:
         else:
             continue
         for number, value in values:
-            pin = make_pin(value, f"{path}:{number}", context=context, path=path, line=number)
+            pin = make_pin(
+                value, f"{path}:{number}", context=context, path=path, line=number, names=names
+            )
             if pin is not None:
                 pins.append(pin)
     return ProjectScan(tuple(pins), (), python_range, (path,))
@@ -105,12 +107,12 @@ def _factor_marker(condition: str) -> Optional[str]:
     return joiner.join(alternatives) if alternatives else None
 
 
-def read_tox_ini(path: str) -> ProjectScan:
+def read_tox_ini(path: str, names: Names = DDTRACE) -> ProjectScan:
     from ddguard.pins import ProjectScan
     from ddguard.pins_reqfile import ReadState, read_lines
 
     text = read_text(path)
-    state = ReadState(read={os.path.realpath(path)}, files=[path])
+    state = ReadState(read={os.path.realpath(path)}, files=[path], names=names)
     for section, key, values in _entries(text, path):
         if key != "deps" or not section.startswith("testenv"):
             continue

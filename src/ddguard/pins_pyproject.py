@@ -11,14 +11,17 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ddguard.errors import InputError
 from ddguard.pins_common import (
+    DDTRACE,
     LineIndex,
+    Names,
     and_markers,
-    is_ddtrace,
     load_toml,
     make_pin,
     marker_or_error,
+    mentions_any,
     read_text,
     url_pin_facts,
+    wanted,
 )
 
 if TYPE_CHECKING:
@@ -33,8 +36,9 @@ _POETRY_PART = re.compile(r"(\^|~=|~|===|==|!=|<=|>=|<|>|=)?\s*([0-9][0-9A-Za-z.
 class Collector:
     """Pins, notes and the Python range found in one TOML document."""
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, names: Names = DDTRACE) -> None:
         self.path = path
+        self.names = names
         self.index = LineIndex(text)
         self.pins: List[Pin] = []
         self.notes: List[str] = []
@@ -63,18 +67,34 @@ class Collector:
             if not isinstance(value, str):
                 line = self.index.entry(str(value), headers)
                 raise InputError(f"{key}: {value!r} is not a requirement string", self.path, line)
-            if "ddtrace" not in value.lower():
+            if not mentions_any(value, self.names):
                 continue
-            line = self.index.entry(value, headers)
             if value.lstrip().startswith("-e"):
                 from ddguard.pins_reqfile import editable_line
 
+                line = self.index.entry(value, headers)
                 pin = editable_line(
-                    value.strip()[2:].strip(), self.where(line), kind or _kind(), context
+                    value.strip()[2:].strip(),
+                    self.where(line),
+                    kind or _kind(),
+                    context,
+                    self.names,
                 )
             else:
+                from ddguard.pins_common import leading_name
+
+                name = leading_name(value.strip())
+                if name is not None and not wanted(name, self.names):
+                    continue  # mentions a wanted name without naming it: claim no line
+                line = self.index.entry(value, headers, name=name or "ddtrace")
                 pin = make_pin(
-                    value, self.where(line), kind=kind, context=context, path=self.path, line=line
+                    value,
+                    self.where(line),
+                    kind=kind,
+                    context=context,
+                    path=self.path,
+                    line=line,
+                    names=self.names,
                 )
             if pin is not None:
                 self.pins.append(pin)
@@ -102,11 +122,11 @@ def _kind() -> PinKind:
     return PinKind.DECLARED
 
 
-def read_pyproject(path: str) -> ProjectScan:
+def read_pyproject(path: str, names: Names = DDTRACE) -> ProjectScan:
     from ddguard.pins import ProjectScan
 
     text = read_text(path)
-    collector = Collector(path, text)
+    collector = Collector(path, text, names)
     scan_pyproject(load_toml(text, path), collector)
     return ProjectScan(
         tuple(collector.pins), tuple(collector.notes), collector.python_range, (path,)
@@ -281,11 +301,13 @@ def poetry(tool: Dict[str, Any], c: Collector) -> None:
     python = deps.get("python")
     if python is not None:
         c.set_python(python, ["tool.poetry.dependencies"], "python", poetry=True)
+    from ddguard.pins_common import canonical
+
     extras: Dict[str, List[str]] = {}
-    for extra, names in _table(tool, "extras").items():
-        for name in names if isinstance(names, list) else []:
-            if isinstance(name, str) and is_ddtrace(name.split("[", 1)[0]):
-                extras.setdefault("ddtrace", []).append(extra)
+    for extra, members in _table(tool, "extras").items():
+        for name in members if isinstance(members, list) else []:
+            if isinstance(name, str) and wanted(name.split("[", 1)[0], c.names):
+                extras.setdefault(canonical(name.split("[", 1)[0]), []).append(extra)
     tables: List[Tuple[str, Dict[str, Any], Optional[str]]] = [
         ("tool.poetry.dependencies", deps, None),
         (
@@ -304,9 +326,9 @@ def poetry(tool: Dict[str, Any], c: Collector) -> None:
         )
     for header, table, context in tables:
         for key, value in table.items():
-            if not is_ddtrace(key):
+            if not wanted(key, c.names):
                 continue
-            names = extras.get("ddtrace")
+            names = extras.get(canonical(key))
             ctx = context
             if names and header == "tool.poetry.dependencies":
                 ctx = ", ".join(f"extra '{n}'" for n in names)
@@ -405,18 +427,19 @@ def poetry_pin(
         context=context,
         unknown_reason=unknown,
         wheel_tags=tags,
+        name=key,
     )
 
 
 # --- Pipfile -------------------------------------------------------------------------
 
 
-def read_pipfile(path: str) -> ProjectScan:
+def read_pipfile(path: str, names: Names = DDTRACE) -> ProjectScan:
     from ddguard.pins import ProjectScan
 
     text = read_text(path)
     doc = load_toml(text, path)
-    c = Collector(path, text)
+    c = Collector(path, text, names)
     requires = _table(doc, "requires")
     if isinstance(requires.get("python_full_version"), str):
         c.set_python("==" + requires["python_full_version"], ["requires"], "python_full_version")
@@ -427,7 +450,7 @@ def read_pipfile(path: str) -> ProjectScan:
             continue
         context = None if category == "packages" else f"Pipfile [{category}]"
         for key, value in table.items():
-            if not is_ddtrace(key):
+            if not wanted(key, c.names):
                 continue
             line = c.index.find_key(key, c.index.header(category)) or 1
             c.pins.append(pipfile_pin(key, value, c.where(line), context, c, line))
@@ -487,4 +510,5 @@ def pipfile_pin(
         context=context,
         unknown_reason=unknown,
         wheel_tags=tags,
+        name=key,
     )

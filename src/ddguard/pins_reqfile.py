@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Set, Tuple
 
 from ddguard.errors import InputError
 from ddguard.pins_common import (
+    DDTRACE,
+    Names,
     canonical,
-    is_ddtrace,
     make_pin,
     marker_or_error,
     read_text,
     url_pin_facts,
+    wanted,
     wheel_facts,
 )
 
@@ -43,12 +45,14 @@ _INCLUDE_FLAGS = {
 
 @dataclass
 class ReadState:
-    """What one scan has read so far: files (to skip repeats) and notes."""
+    """What one scan has read so far: files (to skip repeats) and notes; ``names`` are the
+    (canonical) packages it looks for."""
 
     pins: List[Pin] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     read: Set[str] = field(default_factory=set)
     files: List[str] = field(default_factory=list)
+    names: Names = DDTRACE
 
 
 def logical_lines(text: str) -> Iterator[Tuple[int, str]]:
@@ -135,13 +139,13 @@ def read_lines(
         where = f"{path}:{number}"
         args, options = split_args_options(line)
         if args:
-            pin = requirement_line(args, where, path, number, kind, context)
+            pin = requirement_line(args, where, path, number, kind, context, state.names)
             if pin is not None:
                 state.pins.append(_with_marker(pin, extra_marker_text, path, number))
             continue
         for flag, value in _include_options(options, path, number):
             if flag == "editable":
-                pin = editable_line(value, where, kind, context)
+                pin = editable_line(value, where, kind, context, state.names)
                 if pin is not None:
                     state.pins.append(_with_marker(pin, extra_marker_text, path, number))
                 continue
@@ -213,11 +217,17 @@ def _is_reference(args: str) -> bool:
 
 
 def requirement_line(
-    args: str, source: str, path: str, line: int, kind: PinKind, context: Optional[str]
+    args: str,
+    source: str,
+    path: str,
+    line: int,
+    kind: PinKind,
+    context: Optional[str],
+    names: Names = DDTRACE,
 ) -> Optional[Pin]:
     if _is_reference(args):
-        return reference_line(args, source, path, line, kind, context)
-    return make_pin(args, source, kind=kind, context=context, path=path, line=line)
+        return reference_line(args, source, path, line, kind, context, names)
+    return make_pin(args, source, kind=kind, context=context, path=path, line=line, names=names)
 
 
 def _reference_name(reference: str) -> Optional[str]:
@@ -234,7 +244,13 @@ def _reference_name(reference: str) -> Optional[str]:
 
 
 def reference_line(
-    args: str, source: str, path: str, line: int, kind: PinKind, context: Optional[str]
+    args: str,
+    source: str,
+    path: str,
+    line: int,
+    kind: PinKind,
+    context: Optional[str],
+    names: Names = DDTRACE,
 ) -> Optional[Pin]:
     """A bare URL or path (``https://…/ddtrace-2.8.5-….whl``, ``./ddtrace-….tar.gz``)."""
     from packaging.specifiers import SpecifierSet
@@ -244,7 +260,7 @@ def reference_line(
     reference, _, marker_text = args.partition(";")
     reference = reference.strip()
     name = _reference_name(reference)
-    if name is None or not is_ddtrace(name):
+    if name is None or not wanted(name, names):
         return None
     marker = marker_or_error(marker_text.strip(), path, line) if marker_text.strip() else None
     if "://" in reference or reference.startswith(("git+", "hg+", "svn+", "bzr+")):
@@ -264,16 +280,19 @@ def reference_line(
         context=context,
         unknown_reason=unknown,
         wheel_tags=tags,
+        name=name,
     )
 
 
-def editable_line(value: str, source: str, kind: PinKind, context: Optional[str]) -> Optional[Pin]:
+def editable_line(
+    value: str, source: str, kind: PinKind, context: Optional[str], names: Names = DDTRACE
+) -> Optional[Pin]:
     from packaging.specifiers import SpecifierSet
 
     from ddguard.pins import Pin
 
     name = _reference_name(value)
-    if name is None or not is_ddtrace(name):
+    if name is None or not wanted(name, names):
         return None
     return Pin(
         requirement=f"-e {value}",
@@ -282,4 +301,5 @@ def editable_line(value: str, source: str, kind: PinKind, context: Optional[str]
         kind=kind,
         context=context,
         unknown_reason=f"editable install of {value}: its version is only known once it is built",
+        name=name,
     )

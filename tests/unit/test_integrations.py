@@ -188,11 +188,12 @@ def test_requirement_pins_follow_includes_and_keep_markers(tmp_path):
         "# app\nDjango==1.7 --hash=sha256:abc\n"
         "aiopg==0.17 ; python_version < '3'\n-r base.txt\nnot-an-integration==1.0\n"
     )
-    pins = integration_check.requirement_pins(str(req))
-    assert [(p.name, p.version, p.source.rsplit("/", 1)[1]) for p in pins] == [
-        ("Django", "1.7", "requirements.txt:2"),
-        ("aiopg", "0.17", "requirements.txt:3"),
-        ("redis", "2.0", "base.txt:1"),
+    pins = integration_check.declared_pins(files=[str(req)])
+    assert [(p.name, str(p.specifier), p.source.rsplit("/", 1)[1]) for p in pins] == [
+        ("Django", "==1.7", "requirements.txt:2"),
+        ("aiopg", "==0.17", "requirements.txt:3"),
+        ("redis", "==2.0", "base.txt:1"),
+        ("requests", ">=2", "base.txt:2"),
     ]
     report = integration_check.findings_for(
         ddguard.check(["ddtrace==2.5.0"], CP311), files=[str(req)], installed={}
@@ -200,7 +201,7 @@ def test_requirement_pins_follow_includes_and_keep_markers(tmp_path):
     assert [(f.package, f.kind.value, f.source.rsplit("/", 1)[1]) for f in report.integrations] == [
         ("Django", "below-minimum", "requirements.txt:2"),
         ("redis", "below-minimum", "base.txt:1"),
-    ]  # aiopg's marker is false on CPython 3.11
+    ]  # aiopg's marker is false on CPython 3.11; requests>=2 reaches the supported range
 
 
 def test_lock_pins_name_the_line(tmp_path):
@@ -208,10 +209,80 @@ def test_lock_pins_name_the_line(tmp_path):
         'version = 1\n\n[[package]]\nname = "ddtrace"\nversion = "2.5.0"\n\n'
         '[[package]]\nname = "django"\nversion = "1.7.11"\n'
     )
-    pins = integration_check.lock_pins(str(tmp_path))
-    assert [(p.name, p.version, p.source.rsplit("/", 1)[1]) for p in pins] == [
-        ("django", "1.7.11", "uv.lock:8")
+    pins = integration_check.declared_pins(projects=[str(tmp_path)])
+    assert [(p.name, str(p.specifier), p.source.rsplit("/", 1)[1]) for p in pins] == [
+        ("django", "==1.7.11", "uv.lock:8")
     ]
+
+
+@pytest.mark.parametrize(
+    "declared, problem",
+    [
+        ("Django<1.8", True),
+        ("Django<=1.7.11", True),
+        ("Django==1.7.*", True),
+        ("Django~=1.7.0", True),
+        ("Django>=1.4,<1.8", True),
+        ("Django<=1.8", False),  # admits 1.8
+        ("Django<1.9", False),
+        ("Django>=1.4", False),  # the installed or locked version is judged instead
+        ("Django!=1.7", False),
+    ],
+)
+def test_a_declared_range_below_the_minimum_is_a_problem(declared, problem):
+    spec = SpecifierSet(declared[len("Django") :])
+    found = integration_ranges.range_findings("2.5.0", CP311, "Django", spec, source="r.txt:1")
+    assert bool(found) is problem
+    if problem:
+        assert found[0].message == (
+            f"Django {spec} allows only versions below the supported >=1.8 for ddtrace 2.x: "
+            "Django requests will not be traced"
+        )
+        assert found[0].kind is FindingKind.BELOW_MINIMUM and found[0].version == str(spec)
+
+
+def test_pyproject_pipfile_lock_and_poetry_pins_are_judged(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\n'
+        'dependencies = ["ddtrace==2.5.0", "Django<1.8", "flask>=2"]\n\n'
+        '[tool.poetry.dependencies]\nredis = "~2.4"\n'
+    )
+    (tmp_path / "Pipfile.lock").write_text(
+        '{"_meta": {}, "default": {"aiopg": {"version": "==0.11.0"}}}'
+    )
+    report = integration_check.findings_for(
+        ddguard.check(["ddtrace==2.5.0"], CP311), projects=[str(tmp_path)], installed={}
+    )
+    found = {(f.package, f.version, f.source.rsplit("/", 1)[1]) for f in report.integrations}
+    assert found == {
+        ("aiopg", "0.11.0", "Pipfile.lock:1"),
+        ("Django", "<1.8", "pyproject.toml:4"),
+        ("redis", "<2.5,>=2.4", "pyproject.toml:7"),
+    }
+
+
+def test_cli_reads_project_files_once_for_ddtrace_and_integrations(tmp_path, monkeypatch, capsys):
+    from ddguard import cli, pins
+
+    (tmp_path / "requirements.txt").write_text("ddtrace==2.5.0\nDjango==1.7\n")
+    calls = []
+    real = pins.scan_project
+    monkeypatch.setattr(pins, "scan_project", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(integration_check, "declared_pins", lambda *a, **k: 1 / 0)
+    code = cli.main(
+        [
+            "check",
+            "--project",
+            str(tmp_path),
+            "--integrations",
+            "--strict",
+            "--target",
+            "cp311-manylinux_x86_64",
+        ]
+    )
+    assert code == 1
+    assert len(calls) == 1
+    assert "Django 1.7 is below the supported >=1.8 for ddtrace 2.x" in capsys.readouterr().out
 
 
 def test_strict_refuses_the_report():

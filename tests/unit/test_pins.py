@@ -224,3 +224,32 @@ def test_cli_malformed_file_exits_2_with_path_line():
     proc = run_cli("--project", str(PROJECTS / "bad_toml"))
     assert proc.returncode == 2 and proc.stdout == ""
     assert f"{PROJECTS / 'bad_toml' / 'pyproject.toml'}:5: invalid TOML" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "lock, text",
+    [
+        (
+            "poetry.lock",
+            '[[package]]\nname = "Django"\nversion = "1.7.11"\nmarkers = "python_version < \'3.12\'"'
+            '\n\n[[package]]\nname = "ddtrace"\nversion = "2.5.0"\n\n'
+            '[package.dependencies]\ndjango = ">=1"\n',
+        ),
+        (
+            "pdm.lock",
+            '[[package]]\nname = "django"\nversion = "1.7.11"\nmarker = "python_version < \'3.12\'"'
+            '\n\n[[package]]\nname = "ddtrace"\nversion = "2.5.0"\ndependencies = ["django>=1"]\n',
+        ),
+    ],
+)
+def test_a_scan_for_more_names_returns_their_lock_entries(tmp_path, lock, text):
+    (tmp_path / lock).write_text(text)
+    default = pins.scan_project(str(tmp_path))
+    assert [p.name for p in default.pins] == ["ddtrace"]
+    scan = pins.scan_project(str(tmp_path), names={"ddtrace", "Django"})
+    found = {p.name.lower(): p for p in scan.pins}
+    assert set(found) == {"django", "ddtrace"}
+    assert str(found["django"].specifier) == "==1.7.11"
+    assert found["django"].source.endswith(f"{lock}:2")
+    assert str(found["django"].marker) == 'python_version < "3.12"'
+    assert found["ddtrace"] == default.pins[0]
