@@ -87,14 +87,26 @@ def finding_text(finding: IntegrationFinding) -> str:
     return f"{finding.message}{where}."
 
 
+def _lines(text: str) -> List[str]:
+    """Line breaks of any kind (``\n``, ``\r\n``, a lone ``\r``) split a message."""
+    return text.splitlines() or [""]
+
+
+def _record(word: str, text: str, color: bool) -> str:
+    """One record: its status word, then continuation lines indented by two spaces, so
+    every record starts at column 0 and a message cannot fake another record."""
+    first, *rest = _lines(text)
+    return "\n".join([f"{_word(word, color)}: {first}", *(f"  {line}" for line in rest)])
+
+
 def render_text(report: Report, color: Optional[bool] = None) -> str:
     color = use_color() if color is None else color
     lines: List[str] = []
     for result in report.results:
-        lines.append(f"{_word(status_word(result), color)}: {paragraph(result)}")
+        lines.append(_record(status_word(result), paragraph(result), color))
     for finding in report.integrations:
-        lines.append(f"{_word(finding_word(finding), color)}: {finding_text(finding)}")
-    lines.extend(f"{_word('note', color)}: {note}" for note in report.notes)
+        lines.append(_record(finding_word(finding), finding_text(finding), color))
+    lines.extend(_record("note", note, color) for note in report.notes)
     if not report.results and not report.notes and not report.integrations:
         lines.append("no ddtrace requirement to check")
     return "\n".join(lines) + "\n"
@@ -165,7 +177,7 @@ def _cell(text: Optional[str]) -> str:
     if not text:
         return ""
     text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return "<br>".join(part for part in text.replace("\r\n", "\n").split("\n"))
+    return "<br>".join(_lines(text))
 
 
 def render_markdown(report: Report) -> str:
@@ -249,7 +261,7 @@ def render_github(report: Report) -> str:
         elif result.problem:
             level = "warning"
         else:
-            lines.append(f"ok: {paragraph(result)}")
+            lines.append("ok: " + " ".join(_lines(paragraph(result))))  # plain: one line
             continue
         lines.append(annotation(level, paragraph(result), result.source))
     for finding in report.integrations:

@@ -156,3 +156,82 @@ def test_cli_accepts_every_format(capsys):
     out = capsys.readouterr().out
     assert "::error title=ddguard::ddtrace 1.20.19" in out
     assert "| REFUSED | ddtrace==1.20.19 |" in out
+
+
+COMMA_PATH = "deps, prod/requirements:100%.txt"
+
+
+def escaping_report():
+    """A file-sourced refusal and integration finding under a path with a comma (and ``:``
+    and ``%``), each with a message holding a newline (``\\n``, ``\\r\\n``, a lone ``\\r``)."""
+    pin = Pin("ddtrace==1.20.19", f"{COMMA_PATH}:7", SpecifierSet("==1.20.19"))
+    report = ddguard.check([pin, "ddtrace==4.0.0"], CP312)
+    result = replace(report.results[0], fix="use ddtrace>=2\nor stay | on 3.11")
+    (finding,) = integration_findings(
+        "4.0.0", CP312, {"Django": "1.7"}, sources={"Django": f"{COMMA_PATH}:3"}
+    )
+    finding = replace(finding, message="Django 1.7 is too old\r\nupgrade: 100% | soon\rplease")
+    return replace(
+        report,
+        results=(result, report.results[1]),
+        integrations=(finding,),
+        notes=("note one\nnote two: 50%",),
+    )
+
+
+def test_text_keeps_one_record_per_unindented_line():
+    out = render_text(escaping_report(), color=False)
+    records = [line for line in out.splitlines() if not line.startswith("  ")]
+    assert [r.split(":", 1)[0] for r in records] == ["REFUSED", "ok", "warning", "note"]
+    assert "\r" not in out
+    assert f"({COMMA_PATH}:7)" in records[0] and f"({COMMA_PATH}:3)" in out
+    assert "  or stay | on 3.11." in out.splitlines()
+    assert "  note two: 50%" in out.splitlines()
+
+
+def test_json_keeps_paths_and_newlines_verbatim():
+    document = json.loads(RENDERERS[Format.JSON](escaping_report()))
+    assert document["results"][0]["source"] == f"{COMMA_PATH}:7"
+    assert document["results"][0]["fix"] == "use ddtrace>=2\nor stay | on 3.11"
+    (finding,) = document["integrations"]
+    assert finding["source"] == f"{COMMA_PATH}:3"
+    assert finding["message"] == "Django 1.7 is too old\r\nupgrade: 100% | soon\rplease"
+    assert document["notes"] == ["note one\nnote two: 50%"]
+
+
+def test_markdown_cells_escape_pipes_and_line_breaks():
+    out = render_markdown(escaping_report())
+    assert "\r" not in out
+    lines = out.splitlines()
+    rows = [line for line in lines if line.startswith("| ")][1:]
+    assert len(rows) == 3  # refusal, ok, finding: no row split by a newline
+    for row in rows:
+        assert row.endswith(" |")
+        assert len(row.replace("\\|", "").split("|")) == 8  # 6 cells
+    assert f"| {COMMA_PATH}:7 |" in rows[0]
+    assert "use ddtrace>=2<br>or stay \\| on 3.11." in rows[0]
+    assert "Django 1.7 is too old<br>upgrade: 100% \\| soon<br>please |" in rows[2]
+    assert lines[-2:] == ["", "- note one<br>note two: 50%"]
+
+
+def test_github_escapes_properties_and_data_per_the_workflow_command_rules():
+    out = render_github(escaping_report())
+    lines = out.splitlines()
+    assert len(lines) == 4 and "\r" not in out  # one command per record
+    prop = "file=deps%2C prod/requirements%3A100%25.txt"
+    assert lines[0].startswith(f"::error {prop},line=7,title=ddguard::ddtrace 1.20.19")
+    assert lines[0].endswith("Fix: use ddtrace>=2%0Aor stay | on 3.11.")
+    assert lines[1].startswith("ok: ddtrace 4.0.0 works")
+    assert lines[2] == (
+        f"::warning {prop},line=3,title=ddguard::"
+        "Django 1.7 is too old%0D%0Aupgrade: 100%25 | soon%0Dplease"
+    )
+    assert lines[3] == "::notice title=ddguard::note one%0Anote two: 50%25"
+
+
+def test_github_plain_lines_cannot_start_a_command():
+    report = escaping_report()
+    ok = replace(report.results[1], fix="x\n::error::injected")
+    out = render_github(replace(report, results=(report.results[0], ok)))
+    assert not any(line.startswith("::error::") for line in out.splitlines())
+    assert len(out.splitlines()) == 4
