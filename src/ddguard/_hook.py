@@ -35,10 +35,12 @@ class DDTraceImportHook:
         path: "Optional[Sequence[str]]" = None,
         target: "Optional[ModuleType]" = None,
     ) -> "Optional[ModuleSpec]":
-        if fullname != "ddtrace":
+        if fullname != "ddtrace" and not fullname.startswith("ddtrace."):
             if sys.meta_path[0] is not self:  # e.g. pytest's assertion rewriter went first:
                 _move_to_front(self)  # it loads ddtrace itself, and we would never see it
             return None
+        # "ddtrace." too: a finder ahead of us (pytest's rewriter) may have loaded ddtrace's
+        # Python modules itself; its first compiled extension still falls through to us.
         uninstall()
         try:
             from ddguard.startup import check_on_import
@@ -53,6 +55,8 @@ class DDTraceImportHook:
             # ddtrace.commands.ddtrace_run``) and ``try: import ddtrace`` fallbacks swallow
             # the first ImportError and retry; the retry must not load ddtrace unchecked.
             sys.meta_path.insert(0, self)
+            if "_pytest.config" in sys.modules:  # e.g. ddtrace's pytest11 plugin is loading
+                raise _for_pytest(refusal)
             raise refusal
         return None
 
@@ -72,6 +76,16 @@ def install() -> None:
     if "ddtrace" in sys.modules or installed():
         return
     sys.meta_path.insert(0, DDTraceImportHook())
+
+
+def _for_pytest(refusal: "ImportError") -> "ImportError":
+    """Inside pytest, a refusal that pytest reports as a usage error (exit status 4)."""
+    try:
+        from ddguard.pytest_plugin import usage_error
+
+        return usage_error(refusal)
+    except Exception:
+        return refusal
 
 
 def _move_to_front(finder: "DDTraceImportHook") -> None:

@@ -4,8 +4,9 @@ When pytest registers this plugin — while it is still loading plugins, so befo
 test, conftest or ``pytest_configure`` — the installed ddtrace is checked against the
 running interpreter exactly as ``import ddguard.auto`` does; a refusal aborts the run as
 a usage error (exit status 4) whose message is ddguard's paragraph. ddtrace registers its
-own pytest plugin, which imports ddtrace; ``addopts = -p ddguard`` makes pytest load
-ddguard first whatever the install order.
+own pytest plugin, which imports ddtrace; when pytest loads that one first, the startup
+check refuses the import and, pytest being loaded, raises :class:`RefusedUsageError`
+instead: the same usage error, whatever the plugin order.
 
 ``--ddguard-target=cp312-manylinux_x86_64`` (repeatable, or the ``ddguard_targets`` ini
 list) also checks the installed ddtrace release on declared targets, and the
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING, List
 
 import pytest
 
+from ddguard.errors import RefusedError
+
 if TYPE_CHECKING:
     from ddguard.target import Target
 
@@ -25,6 +28,17 @@ _TARGET_HELP = (
     "also check the installed ddtrace release on this target "
     "(cp312-manylinux_x86_64 form; repeatable); feeds the ddguard_target fixture"
 )
+
+
+class RefusedUsageError(RefusedError, pytest.UsageError):  # type: ignore[misc]  # final
+    """A startup-check refusal raised while pytest runs: an ImportError for code that
+    catches those, and a usage error for pytest (``ERROR: ddguard: …``, exit status 4),
+    even from the import of ddtrace's own pytest plugin."""
+
+
+def usage_error(refusal: BaseException) -> RefusedUsageError:
+    """The startup check's refusal as pytest's usage error."""
+    return RefusedUsageError(f"ddguard: {refusal}")
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -47,6 +61,8 @@ def check_installed() -> None:
         return
     try:
         startup.require()
+    except RefusedUsageError:
+        raise
     except DDGuardError as exc:
         raise pytest.UsageError(f"ddguard: {exc}") from None
 

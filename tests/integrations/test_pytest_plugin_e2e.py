@@ -5,21 +5,27 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import pytest
 
 from stubwheel import make_wheel
 
 STUB_FAILURE = "STUB-EXTENSION-FAILURE"
-# Like a real cp311 ddtrace on 3.12: importing it dies in a compiled extension, and its
-# pytest11 plugin imports it while pytest loads plugins.
+# Like a real cp311 ddtrace on 3.12: its compiled extension has no build for 3.12, so the
+# import dies there; and its pytest11 plugin imports it while pytest loads plugins.
 DDTRACE_FILES = {
     "ddtrace/__init__.py": (
         "import sys\n__version__ = '1.20.19'\n"
         "if sys.version_info[:2] != (3, 11):\n"
-        f"    raise ImportError('{STUB_FAILURE}: ddtrace.internal._rand is built for CPython 3.11')\n"
+        "    try:\n"
+        "        import ddtrace.internal._rand  # compiled: no build for this Python\n"
+        "    except ModuleNotFoundError as error:\n"
+        "        if error.name != 'ddtrace.internal._rand':\n"
+        "            raise\n"
+        f"        raise ImportError('{STUB_FAILURE}: ddtrace.internal._rand is built for CPython 3.11')\n"
     ),
+    "ddtrace/internal/__init__.py": "",
     "ddtrace/contrib/__init__.py": "",
     "ddtrace/contrib/pytest/__init__.py": "",
     "ddtrace/contrib/pytest/plugin.py": "import ddtrace\n",
@@ -74,7 +80,7 @@ def run_pytest(
     environ.update(env or {})
     return subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=venv.parent / "project",
+        cwd=venv.parent / "project",  # both venvs sit next to it
         env=environ,
         capture_output=True,
         text=True,
@@ -93,7 +99,8 @@ def test_refusal_is_a_usage_error_before_any_test_or_ddtrace_plugin(venv: Path) 
 
 
 def test_without_ddguard_the_run_dies_in_ddtraces_plugin(venv: Path) -> None:
-    done = run_pytest(venv, "-p", "no:ddguard", "test_app.py")
+    # -p no:ddguard leaves the startup check on; DDGUARD_MODE=off turns both off
+    done = run_pytest(venv, "-p", "no:ddguard", "test_app.py", env={"DDGUARD_MODE": "off"})
     assert done.returncode == 3, done.stdout + done.stderr
     assert STUB_FAILURE in done.stderr
     assert "ddguard" not in done.stderr
@@ -124,3 +131,61 @@ def test_bad_target_is_a_usage_error(venv: Path) -> None:
     )
     assert done.returncode == 4, done.stdout + done.stderr
     assert "ERROR: ddguard: cannot read target 'py3-nowhere'" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def ddtrace_first(venv: Path, ddguard_wheel: Path, py312: Path) -> Tuple[Path, Path]:
+    """A venv with ddguard (no ddtrace), and the cp311 ddtrace in a ``pip install --target``
+    directory for PYTHONPATH: importlib.metadata lists sys.path entries in order, so pytest
+    loads ddtrace's pytest11 plugin before ddguard's, deterministically."""
+    root = venv.parent
+    second = root / "venv-ddtrace-first"
+    subprocess.run([str(py312), "-m", "venv", str(second)], check=True)
+    python = str(second / "bin" / "python")
+    pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "pytest", str(ddguard_wheel)], check=True, capture_output=True)
+    target = root / "ddtrace-first"
+    subprocess.run(
+        [*pip, "--no-deps", "--no-index", "--find-links", str(root / "links")]
+        + ["--python-version", "3.11", "--implementation", "cp", "--abi", "cp311"]
+        + ["--platform", "manylinux2014_x86_64", "--only-binary=:all:"]
+        + ["--target", str(target), "ddtrace==1.20.19"],
+        check=True,
+        capture_output=True,
+    )
+    probe = subprocess.run(
+        [python, "-c", _FIRST_PLUGIN],
+        env={**_clean_env(), "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.split() == ["ddtrace", "ddguard"], probe.stdout  # the premise
+    return second, target
+
+
+_FIRST_PLUGIN = (
+    "from importlib.metadata import distributions\n"
+    "for d in distributions():\n"
+    "    if any(e.group == 'pytest11' for e in d.entry_points): print(d.metadata['Name'])\n"
+)
+
+
+def _clean_env() -> Dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DDGUARD_"))}
+    environ.pop("PYTHONPATH", None)
+    return environ
+
+
+def test_refusal_is_the_usage_error_when_ddtraces_plugin_loads_first(
+    ddtrace_first: Tuple[Path, Path],
+) -> None:
+    # no -p ddguard: ddtrace's plugin imports ddtrace before ddguard's plugin is loaded
+    second, target = ddtrace_first
+    done = run_pytest(second, "test_app.py", "-s", env={"PYTHONPATH": str(target)})
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stderr.startswith("ERROR: ddguard: ddtrace 1.20.19 does not work on CPython 3.12")
+    assert "built for CPython 3.11" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert STUB_FAILURE not in done.stdout + done.stderr
+    assert "TEST-RAN" not in done.stdout

@@ -42,12 +42,22 @@ def test_already_imported_ddtrace_installs_nothing(monkeypatch: pytest.MonkeyPat
     assert hooks() == []
 
 
-@pytest.mark.parametrize("name", ["json", "ddtrace_other", "ddtrace.auto", "ddguard"])
+@pytest.mark.parametrize("name", ["json", "ddtrace_other", "ddtraceauto", "ddguard"])
 def test_other_names_pass_through(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(startup, "check_on_import", lambda: pytest.fail("checked"))
     _hook.install()
     assert _hook.DDTraceImportHook().find_spec(name) is None
     assert len(hooks()) == 1
+
+
+def test_a_ddtrace_submodule_reaching_the_hook_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest's assertion rewriter loads ddtrace's Python modules itself; the first
+    compiled extension (``ddtrace.internal._rand``) still falls through to the hook."""
+    calls: List[str] = []
+    monkeypatch.setattr(startup, "check_on_import", lambda: calls.append("checked"))
+    _hook.install()
+    assert _hook.DDTraceImportHook().find_spec("ddtrace.internal._rand") is None
+    assert calls == ["checked"]
 
 
 def test_first_ddtrace_import_checks_once_and_removes_the_hook(
