@@ -7,6 +7,7 @@ Used by ``scripts/refresh_db.py`` (which regenerates the embedded snapshot) and 
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -77,7 +78,6 @@ def build_snapshot(raw: bytes, source: str, fetched: Optional[str] = None) -> Di
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise DatabaseError(f"{source}: not the index's JSON for {PROJECT}: {exc}") from exc
 
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
     from packaging.version import InvalidVersion, Version
 
     tag_index: Dict[str, int] = {}
@@ -97,10 +97,7 @@ def build_snapshot(raw: bytes, source: str, fetched: Optional[str] = None) -> Di
         for entry in files:
             name = entry["filename"]
             if name.endswith(".whl"):
-                try:
-                    parse_wheel_filename(name)
-                except InvalidWheelFilename as exc:
-                    raise DatabaseError(f"{source}: bad wheel file name {name!r}: {exc}") from exc
+                check_wheel_filename(name, source)
                 # keep the compressed tag text so the file name can be rebuilt exactly
                 wheel_tags.append(name[:-4].split("-", 2)[2])
             elif name.endswith((".tar.gz", ".zip", ".tar.bz2")):
@@ -138,6 +135,44 @@ def build_snapshot(raw: bytes, source: str, fetched: Optional[str] = None) -> Di
         "tag_sets": [list(s) for s in tag_sets],
         "releases": rows,
     }
+
+
+def check_wheel_filename(name: str, source: str) -> None:
+    """Refuse what ``packaging.utils.parse_wheel_filename`` refuses, parsing each distinct
+    name-version-build part and each distinct tag text once (~46k files, ~200 tag texts)."""
+    stem = name[:-4]
+    if stem.count("-") in (4, 5):
+        head, python, abi, platform = stem.rsplit("-", 3)
+        if _valid_head(head) and _valid_tags(f"{python}-{abi}-{platform}"):
+            return
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        parse_wheel_filename(name)  # the precise reason
+    except InvalidWheelFilename as exc:
+        raise DatabaseError(f"{source}: bad wheel file name {name!r}: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_head(head: str) -> bool:
+    """``name-version`` or ``name-version-build`` of a wheel file name."""
+    return _parses(f"{head}-py3-none-any.whl")
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_tags(tags: str) -> bool:
+    """``python-abi-platform`` (each possibly compressed with ``.``)."""
+    return _parses(f"x-0-{tags}.whl")
+
+
+def _parses(filename: str) -> bool:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        parse_wheel_filename(filename)
+    except InvalidWheelFilename:
+        return False
+    return True
 
 
 def dump(snapshot: Dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -201,3 +202,41 @@ def test_status_warns_after_90_days(cache):
     assert not fresh.stale and "warning" not in fresh.as_text()
     assert stale.stale and "older than 90 days" in stale.as_text()
     assert "(91 days old)" in stale.as_text()
+
+
+def test_rebuilding_the_embedded_snapshot_from_its_index_document_is_byte_identical():
+    from ddguard import snapshot
+
+    embedded = json.loads(EMBEDDED.read_text("utf-8"))
+    raw = json.dumps(index_document()).encode()
+    built = snapshot.build_snapshot(raw, embedded["source"], embedded["fetched"])
+    expected = dict(embedded, input_sha256=hashlib.sha256(raw).hexdigest())
+    assert snapshot.dump(built) == snapshot.dump(expected)
+    assert {k: built[k] for k in ("tags", "tag_sets", "releases")} == {
+        k: embedded[k] for k in ("tags", "tag_sets", "releases")
+    }
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "ddtrace-1.0-cp3!-none-any.whl",  # bad tag text (cached per tag text)
+        "ddtrace-1.0-cp38-cp38-",  # empty tag component
+        "ddtrace-1.x-cp38-cp38-manylinux_2_17_x86_64.whl",  # bad version (cached per head)
+        "ddtrace-1.0-x1-cp38-cp38-manylinux_2_17_x86_64.whl",  # bad build tag
+        "ddtrace-1.0-1-2-cp38-cp38-manylinux_2_17_x86_64.whl",  # too many parts
+        "ddtrace-1.0-cp38.whl",  # too few parts
+    ],
+)
+def test_wheel_names_are_refused_as_packaging_refuses_them(filename):
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    from ddguard import snapshot
+
+    name = filename if filename.endswith(".whl") else filename + ".whl"
+    with pytest.raises(InvalidWheelFilename) as expected:
+        parse_wheel_filename(name)
+    with pytest.raises(DatabaseError) as refused:
+        snapshot.check_wheel_filename(name, "doc.json")
+    assert str(refused.value) == f"doc.json: bad wheel file name {name!r}: {expected.value}"
+    snapshot.check_wheel_filename("ddtrace-1.0-1-cp38-cp38-manylinux_2_17_x86_64.whl", "x")
