@@ -19,6 +19,13 @@ instead; ``off`` skips everything. ``source-build`` and ``unknown`` only warn. U
 ``site`` (sitecustomize, as ``ddtrace-run`` does, or a ``.pth`` line), where an ImportError
 would be swallowed, and in the ``ddtrace-run`` launcher itself, a refusal prints the
 paragraph and exits with status 1. An internal error warns once and lets ddtrace load.
+
+``DDGUARD_INTEGRATIONS=1`` adds the installed instrumented libraries (Django, redis, ...)
+against the ranges of the installed ddtrace's line: one warning line per finding ("Django
+1.7 is below the supported >=1.8 for ddtrace 2.x"). ``DDGUARD_INTEGRATIONS=strict`` refuses
+a library below its supported minimum, as ``ddguard check --integrations --strict`` does
+(unless ``DDGUARD_MODE=warn``). Off by default: it lists ``sys.path`` and imports the
+engine and ``packaging`` on every start, uncached, since libraries change without ddtrace.
 """
 
 from __future__ import annotations
@@ -97,6 +104,8 @@ class Outcome:
 
 
 _done: List[Outcome] = []  # the outcome of this process's check, once made
+_refused: List[str] = []  # the message of a refusal made in this process, if any
+INTEGRATIONS_OFF = ("", "0", "off", "false", "no")
 
 
 # --- entry points ----------------------------------------------------------------------
@@ -138,8 +147,10 @@ def require(mode: Optional[str] = None, *, installed: bool = False) -> Optional[
         return outcome
     if first:
         _act(outcome, chosen)
-    elif outcome.verdict == INCOMPATIBLE and chosen == "strict":
-        _refuse(outcome.message)  # e.g. require() after a warn-mode import ddguard.auto
+        _check_integrations(chosen)
+    elif chosen == "strict" and (outcome.verdict == INCOMPATIBLE or _refused):
+        # e.g. require() after a warn-mode import ddguard.auto, or the retry of an import
+        _refuse(outcome.message if outcome.verdict == INCOMPATIBLE else _refused[0])
     return outcome
 
 
@@ -166,6 +177,35 @@ def _act(outcome: Outcome, mode: str) -> None:
         _refuse(outcome.message)
     suffix = " Continuing because DDGUARD_MODE=warn." if outcome.verdict == INCOMPATIBLE else ""
     _warn(outcome.message + suffix)
+
+
+def _check_integrations(mode: str) -> None:
+    """``DDGUARD_INTEGRATIONS``: the installed libraries against the installed ddtrace's
+    line. Warns per finding; with ``strict`` (and strict mode) refuses a below-minimum one."""
+    setting = os.environ.get("DDGUARD_INTEGRATIONS", "").strip().lower()
+    if setting in INTEGRATIONS_OFF:
+        return
+    strict = setting == "strict" and mode == "strict"
+    try:
+        locations = find_ddtrace(sys.path)
+        version = locations[0].version if locations else None
+        if not version:
+            return
+        from ddguard.integration_check import installed_findings
+        from ddguard.target import Target
+
+        findings = installed_findings(version, Target.from_host(), strict=strict)
+    except Exception as exc:  # fail open, as for the release check
+        _warn(f"internal error in the integration check ({type(exc).__name__}: {exc}); skipped")
+        return
+    for finding in findings:
+        if not finding.refused:
+            _warn(finding.message)
+    refused = [finding.message for finding in findings if finding.refused]
+    if refused:
+        message = "; ".join(refused) + " (DDGUARD_INTEGRATIONS=strict)."
+        _refused.append(message)
+        _refuse(message)
 
 
 def _warn(text: str) -> None:

@@ -219,3 +219,28 @@ def test_compatible_install_is_silent_and_cached(wheels: Path, tmp_path: Path) -
     assert [(r.returncode, r.stderr) for r in results] == [(0, "")] * 8
     entries = [line for line in cache.read_text().splitlines() if line]
     assert len(entries) == 1 and "\x1fcompatible\x1f" in entries[0]
+
+
+def test_integrations_checked_only_when_asked(wheels: Path, tmp_path: Path) -> None:
+    """DDGUARD_INTEGRATIONS with ddtrace 2.5.0 and Django 1.7 (below 2.x's >=1.8) on 3.11."""
+    stubs = tmp_path / "stubs"
+    make_wheel(stubs, "ddtrace", "2.5.0", CP311_TAG, files=STUB)
+    make_wheel(stubs, "Django", "1.7", "py3-none-any")
+    py311 = make_venv(tmp_path / "venv311", PY311, wheels)
+    pip(py311, "install", "--no-index", "--find-links", str(stubs), "ddtrace==2.5.0", "Django==1.7")
+    env = env_with(tmp_path, [])
+    below = "Django 1.7 is below the supported >=1.8 for ddtrace 2.x"
+
+    done = run([str(py311), "-c", "import ddtrace"], env=env, cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ddtrace imported\n", "")
+
+    env["DDGUARD_INTEGRATIONS"] = "1"
+    done = run([str(py311), "-c", "import ddtrace"], env=env, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, "ddtrace imported\n")
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"ddguard: warning: {below}")
+
+    env["DDGUARD_INTEGRATIONS"] = "strict"
+    done = run([str(py311), "-c", "import ddtrace"], env=env, cwd=tmp_path)
+    assert done.returncode == 1 and "ddtrace imported" not in done.stdout
+    assert f"RefusedError: {below}" in done.stderr

@@ -310,3 +310,76 @@ def test_refusal_under_sitecustomize_exits(outcome_is, monkeypatch: pytest.Monke
     with pytest.raises(SystemExit):  # os._exit is faked, so the fallback SystemExit follows
         exec("require()", namespace)  # runs with sitecustomize's globals, as site would
     assert exits == [1]
+
+
+# --- DDGUARD_INTEGRATIONS ------------------------------------------------------------------
+
+
+@pytest.fixture
+def site_with_django_17(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, outcome_is) -> Path:  # type: ignore[no-untyped-def]
+    """ddtrace 2.5.0 and Django 1.7 installed, nothing else on sys.path (the modules the
+    integration check needs are imported first)."""
+    from ddguard import integration_check
+
+    integration_check.known_packages()
+    fake_ddtrace(tmp_path, "2.5.0", ["py3-none-any"])
+    info = tmp_path / "django-1.7.dist-info"  # pip's directory spelling
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Django\nVersion: 1.7\n\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path)])
+    monkeypatch.setattr(startup, "_refused", [])
+    outcome_is("compatible", "")
+    return tmp_path
+
+
+DJANGO_17 = "Django 1.7 is below the supported >=1.8 for ddtrace 2.x"
+
+
+def test_integrations_are_not_checked_unless_asked(
+    site_with_django_17: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ddguard import integration_check
+
+    monkeypatch.delenv("DDGUARD_INTEGRATIONS", raising=False)
+    monkeypatch.setattr(integration_check, "installed_findings", lambda *a, **k: 1 / 0)
+    assert startup.require() is not None
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("setting", "mode"), [("1", ""), ("strict", "warn")])
+def test_integration_findings_warn_one_line_each(
+    site_with_django_17: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    setting: str,
+    mode: str,
+) -> None:
+    monkeypatch.setenv("DDGUARD_INTEGRATIONS", setting)
+    monkeypatch.setenv("DDGUARD_MODE", mode)
+    with pytest.warns(startup.DDGuardWarning, match="Django 1.7"):
+        startup.require()
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"ddguard: warning: {DJANGO_17}")
+
+
+def test_strict_integrations_refuse_a_library_below_its_minimum(
+    site_with_django_17: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DDGUARD_INTEGRATIONS", "strict")
+    with pytest.raises(RefusedError, match=DJANGO_17) as info:
+        startup.require()
+    assert "DDGUARD_INTEGRATIONS=strict" in str(info.value)
+    with pytest.raises(RefusedError, match=DJANGO_17):  # a retried import is refused again
+        startup.require()
+
+
+def test_integration_check_failure_fails_open(
+    site_with_django_17: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ddguard import integration_check
+
+    monkeypatch.setenv("DDGUARD_INTEGRATIONS", "strict")
+    monkeypatch.setattr(integration_check, "installed_findings", lambda *a, **k: 1 / 0)
+    with pytest.warns(startup.DDGuardWarning, match="ZeroDivisionError"):
+        startup.require()
+    assert "internal error in the integration check" in capsys.readouterr().err
