@@ -183,6 +183,14 @@ def scan_pyproject(doc: Dict[str, Any], c: Collector) -> None:
         "uv override-dependencies",
     )
     c.strings(uv.get("dev-dependencies"), "dev-dependencies", ["tool.uv"], "uv dev-dependencies")
+    tox = _table(doc, "tool", "tox")
+    if tox:
+        from ddguard.pins_config import read_pyproject_tox, tox_state
+
+        state = tox_state(c.path, c.names)
+        read_pyproject_tox(tox, "\n".join(c.index.lines), c.path, state)
+        c.pins.extend(state.pins)
+        c.notes.extend(state.notes)
 
 
 def dependency_groups(groups: Dict[str, Any], c: Collector) -> None:
@@ -282,6 +290,24 @@ def poetry_specifier(text: str) -> str:
     if rest.replace(",", "").strip():
         raise ValueError(f"cannot read {text!r}")
     return ",".join(parts)
+
+
+def _union_reason(key: str, text: str) -> Optional[str]:
+    """Why a Poetry ``||`` union is reported unknown, naming each alternative in PEP 440.
+
+    An installer picks the newest release allowed by any alternative; judging that pick
+    needs the release list, and a single PEP 440 specifier cannot say "or"."""
+    if "||" not in text:
+        return None
+    try:
+        alternatives = [poetry_specifier(part) for part in text.split("||")]
+    except ValueError:
+        return None
+    listed = " or ".join(f"'{key}{a}'" if a else f"'{key}' (any version)" for a in alternatives)
+    return (
+        f"Poetry constraint {text!r} is a union: an installer picks the newest release that "
+        f"any alternative allows; check each with ddguard check: {listed}"
+    )
 
 
 def _python_marker(text: str) -> Optional[str]:
@@ -411,7 +437,10 @@ def poetry_pin(
         try:
             spec_text = poetry_specifier(version_text)
         except ValueError as exc:
-            unknown = f"Poetry constraint {version_text!r}: {exc}; check each alternative with ddguard check"
+            unknown = _union_reason(key, version_text) or (
+                f"Poetry constraint {version_text!r}: {exc}; check each alternative with "
+                "ddguard check"
+            )
     try:
         specifier = SpecifierSet(spec_text)
     except InvalidSpecifier:

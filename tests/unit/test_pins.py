@@ -43,23 +43,62 @@ CASES = {
     ],
     "pep621": [
         ("pyproject.toml:11", "==1.20.19", None, "declared", None),
-        ("pyproject.toml:16", "<3,>=2.8", 'platform_machine == "x86_64"', "declared", "extra 'tracing'"),
-        ("pyproject.toml:2", ">=2.0", 'python_version >= "3.8"', "declared", "build-system.requires"),
+        (
+            "pyproject.toml:16",
+            "<3,>=2.8",
+            'platform_machine == "x86_64"',
+            "declared",
+            "extra 'tracing'",
+        ),
+        (
+            "pyproject.toml:2",
+            ">=2.0",
+            'python_version >= "3.8"',
+            "declared",
+            "build-system.requires",
+        ),
         ("pyproject.toml:20", "~=2.8.0", None, "declared", "group 'base', included by 'test'"),
     ],
     "poetry": [
-        ("poetry.lock:17", "==1.20.19", 'python_version < "3.12"', "locked",
-         "locked, transitive (required by datadog-helper)"),
+        (
+            "poetry.lock:17",
+            "==1.20.19",
+            'python_version < "3.12"',
+            "locked",
+            "locked, transitive (required by datadog-helper)",
+        ),
         ("pyproject.toml:9", "<0.61,>=0.60.1", 'python_full_version < "3.7"', "declared", None),
-        ("pyproject.toml:10", "<1.21,>=1.20",
-         'python_full_version >= "3.7" and python_full_version < "3.12"', "declared", None),
-        ("pyproject.toml:11", "<3,>=2.8", 'sys_platform == "linux" and python_full_version >= "3.12"',
-         "declared", None),
+        (
+            "pyproject.toml:10",
+            "<1.21,>=1.20",
+            'python_full_version >= "3.7" and python_full_version < "3.12"',
+            "declared",
+            None,
+        ),
+        (
+            "pyproject.toml:11",
+            "<3,>=2.8",
+            'sys_platform == "linux" and python_full_version >= "3.12"',
+            "declared",
+            None,
+        ),
         ("pyproject.toml:15", "==2.8.*", None, "declared", "Poetry group 'dev'"),
     ],
     "uv": [
-        ("uv.lock:16", "==2.8.5", 'python_full_version < "3.13"', "locked", "locked, direct dependency of svc"),
-        ("uv.lock:31", "==3.0.0", 'python_full_version >= "3.13"', "locked", "locked, direct dependency of svc"),
+        (
+            "uv.lock:16",
+            "==2.8.5",
+            'python_full_version < "3.13"',
+            "locked",
+            "locked, direct dependency of svc",
+        ),
+        (
+            "uv.lock:31",
+            "==3.0.0",
+            'python_full_version >= "3.13"',
+            "locked",
+            "locked, direct dependency of svc",
+        ),
         ("pyproject.toml:6", "==2.8.5", 'python_version < "3.13"', "declared", None),
         ("pyproject.toml:7", "==3.0.0", 'python_version >= "3.13"', "declared", None),
         ("pyproject.toml:11", "<4", None, "constraint", "uv constraint-dependencies"),
@@ -80,8 +119,20 @@ CASES = {
     "setupcfg": [
         ("setup.cfg:8", "<2,>=1.20", 'python_version < "3.12"', "declared", None),
         ("setup.cfg:12", "==2.8.5", None, "declared", "extra 'apm'"),
-        ("tox.ini:7", "==1.20.19", 'python_version == "3.11"', "declared", "tox [testenv], factor 'py311'"),
-        ("tox.ini:8", "==2.8.5", 'python_version == "3.12"', "declared", "tox [testenv], factor 'py312'"),
+        (
+            "tox.ini:7",
+            "==1.20.19",
+            'python_version == "3.11"',
+            "declared",
+            "tox [testenv], factor 'py311'",
+        ),
+        (
+            "tox.ini:8",
+            "==2.8.5",
+            'python_version == "3.12"',
+            "declared",
+            "tox [testenv], factor 'py312'",
+        ),
         ("requirements-test.txt:1", ">=2", None, "declared", "tox [testenv]"),
     ],
     "noddtrace": [],
@@ -95,15 +146,23 @@ def test_every_pin_of_the_corpus_with_its_line_marker_and_context(project):
 
 @pytest.mark.parametrize(
     ("project", "python_range"),
-    [("pep621", ">=3.8"), ("poetry", "<4,>=3.8"), ("pipenv", "==3.11.*"), ("setupcfg", ">=3.7"),
-     ("pylock", ">=3.11"), ("reqs", "None")],
+    [
+        ("pep621", ">=3.8"),
+        ("poetry", "<4,>=3.8"),
+        ("pipenv", "==3.11.*"),
+        ("setupcfg", ">=3.7"),
+        ("pylock", ">=3.11"),
+        ("reqs", "None"),
+    ],
 )
 def test_project_python_range(project, python_range):
     assert str(pins.scan_project(str(PROJECTS / project)).python_range) == python_range
 
 
 def test_locked_wheels_and_direct_references_carry_their_tags():
-    by_source = {p.source.rsplit("/", 1)[-1]: p for p in pins.scan_project(str(PROJECTS / "uv")).pins}
+    by_source = {
+        p.source.rsplit("/", 1)[-1]: p for p in pins.scan_project(str(PROJECTS / "uv")).pins
+    }
     assert "cp312-cp312-manylinux2014_x86_64" in by_source["uv.lock:16"].wheel_tags
     base = pins.read_requirements_file(str(PROJECTS / "reqs" / "requirements" / "base.txt"))
     assert "cp311-cp311-manylinux_2_17_x86_64" in base[-1].wheel_tags
@@ -177,14 +236,23 @@ def test_parse_requirement_text_ignores_other_projects():
 def run_cli(*argv, cwd=None):
     env = dict(os.environ, PYTHONPATH=str(SRC))
     return subprocess.run(
-        [sys.executable, "-m", "ddguard", "check", *argv], capture_output=True, text=True,
-        env=env, cwd=cwd,
+        [sys.executable, "-m", "ddguard", "check", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
     )
 
 
 def test_cli_project_json_sources_and_python_range_note():
-    proc = run_cli("--project", str(PROJECTS / "pep621"), "--target", "cp311-manylinux_x86_64",
-                   "--format", "json")
+    proc = run_cli(
+        "--project",
+        str(PROJECTS / "pep621"),
+        "--target",
+        "cp311-manylinux_x86_64",
+        "--format",
+        "json",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(proc.stdout)
     assert data["results"][0]["source"] == str(PROJECTS / "pep621" / "pyproject.toml") + ":11"
@@ -193,15 +261,27 @@ def test_cli_project_json_sources_and_python_range_note():
 
 
 def test_cli_refuses_a_locked_pin_before_the_declaration():
-    proc = run_cli("--project", str(PROJECTS / "poetry"), "--target", "cp311-manylinux_x86_64",
-                   "--format", "json")
+    proc = run_cli(
+        "--project",
+        str(PROJECTS / "poetry"),
+        "--target",
+        "cp311-manylinux_x86_64",
+        "--format",
+        "json",
+    )
     sources = [r["source"].rsplit("/", 1)[-1] for r in json.loads(proc.stdout)["results"]]
     assert sources[0] == "poetry.lock:17"
 
 
 def test_cli_markers_are_evaluated_for_the_target_not_the_host():
-    proc = run_cli("-r", str(PROJECTS / "reqs" / "requirements.txt"), "--target",
-                   "cp312-manylinux_x86_64", "--format", "json")
+    proc = run_cli(
+        "-r",
+        str(PROJECTS / "reqs" / "requirements.txt"),
+        "--target",
+        "cp312-manylinux_x86_64",
+        "--format",
+        "json",
+    )
     sources = [r["source"].rsplit("/", 1)[-1] for r in json.loads(proc.stdout)["results"]]
     assert "requirements.txt:5" not in sources and "requirements.txt:8" in sources
 
@@ -214,8 +294,9 @@ def test_cli_no_ddtrace_and_require_ddtrace(tmp_path):
 
 
 def test_cli_defaults_to_the_project_in_the_current_directory():
-    proc = run_cli("--target", "cp312-manylinux_x86_64", "--format", "json",
-                   cwd=str(PROJECTS / "pep621"))
+    proc = run_cli(
+        "--target", "cp312-manylinux_x86_64", "--format", "json", cwd=str(PROJECTS / "pep621")
+    )
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["results"][0]["source"].endswith("pyproject.toml:11")
 
@@ -253,3 +334,66 @@ def test_a_scan_for_more_names_returns_their_lock_entries(tmp_path, lock, text):
     assert found["django"].source.endswith(f"{lock}:2")
     assert str(found["django"].marker) == 'python_version < "3.12"'
     assert found["ddtrace"] == default.pins[0]
+
+
+def _pins(path):
+    return [
+        (
+            p.source.rsplit("/", 1)[-1],
+            str(p.specifier),
+            str(p.marker) if p.marker else None,
+            p.context,
+        )
+        for p in pins.scan_project(str(path)).pins
+    ]
+
+
+def test_tox_ini_deps_follow_section_substitutions(tmp_path):
+    (tmp_path / "tox.ini").write_text(
+        "[base]\ndeps =\n    ddtrace==1.20.19\n    requests\n\n"
+        "[testenv]\ndeps =\n    {[base]deps}\n    {posargs}\n\n"
+        "[testenv:lint]\ndeps = {[testenv]deps}\n"
+    )
+    assert _pins(tmp_path / "tox.ini") == [("tox.ini:3", "==1.20.19", None, "tox [testenv]")]
+    (tmp_path / "tox.ini").write_text("[a]\ndeps = {[a]deps}\n[testenv]\ndeps = {[a]deps}\n")
+    with pytest.raises(InputError, match="refers to itself"):
+        pins.scan_project(str(tmp_path / "tox.ini"))
+
+
+def test_tox_configuration_in_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\n\n[tool.tox]\nlegacy_tox_ini = """\n'
+        "[base]\ndeps = ddtrace==1.20.19\n\n[testenv]\ndeps =\n    {[base]deps}\n"
+        '    py312: ddtrace==2.8.5\n"""\n\n'
+        '[tool.tox.env_run_base]\ndeps = ["ddtrace>=2", "-r requirements-test.txt"]\n\n'
+        '[tool.tox.env.lint]\ndeps = ["ddtrace==3.0.0", { replace = "ref", of = ["x"] }]\n'
+    )
+    (tmp_path / "requirements-test.txt").write_text("ddtrace==4.0.0\n")
+    assert _pins(tmp_path / "pyproject.toml") == [
+        ("pyproject.toml:8", "==1.20.19", None, "tox [testenv]"),
+        (
+            "pyproject.toml:13",
+            "==2.8.5",
+            'python_version == "3.12"',
+            "tox [testenv], factor 'py312'",
+        ),
+        ("pyproject.toml:17", ">=2", None, "tox env_run_base"),
+        ("requirements-test.txt:1", "==4.0.0", None, "tox env_run_base"),
+        ("pyproject.toml:20", "==3.0.0", None, "tox env 'lint'"),
+    ]
+
+
+def test_poetry_union_is_unknown_naming_each_alternative(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry.dependencies]\npython = "^3.8"\nddtrace = "^1.20 || ~2.8"\n'
+    )
+    (pin,) = pins.scan_project(str(tmp_path)).pins
+    assert pin.unknown_reason == (
+        "Poetry constraint '^1.20 || ~2.8' is a union: an installer picks the newest release "
+        "that any alternative allows; check each with ddguard check: 'ddtrace>=1.20,<2' or "
+        "'ddtrace>=2.8,<2.9'"
+    )
+    import ddguard
+
+    report = ddguard.check([pin], ddguard.Target.from_compact("cp311-manylinux_x86_64"))
+    assert [r.verdict.value for r in report.results] == ["unknown"]
