@@ -36,6 +36,17 @@ base_python = {py312}
 base_python = {py312}
 ddguard = false
 
+[testenv:constrained312]
+base_python = {py312}
+deps =
+    ddtrace
+    -c constraints.txt
+
+[testenv:constraints312]
+base_python = {py312}
+deps = ddtrace
+constraints = constraints.txt
+
 [testenv:project312]
 base_python = {py312}
 skip_install = false
@@ -88,6 +99,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, py311: Path, py312: Path) 
     (root / "requirements.txt").write_text(
         "requests-stub-absent; python_version < '3'\nddtrace==1.20.19\n"
     )
+    (root / "constraints.txt").write_text("# pins for every env\nddtrace==1.20.19\n")
     (root / "tox.ini").write_text(TOX_INI.format(py311=py311, py312=py312))
     (root / "pyproject.toml").write_text(PYPROJECT)
     return root
@@ -153,6 +165,17 @@ def test_project_dependencies_refused_before_the_package_is_built(
     assert "pyproject.toml:8" in out
     assert "RAN project312" not in out
     assert ".pkg" not in out  # no build environment was set up (hatchling is not even available)
+
+
+@pytest.mark.parametrize("env_name", ["constrained312", "constraints312"])
+def test_constraints_are_pins_too(tox_exe: Path, project: Path, env_name: str) -> None:
+    # deps "-c constraints.txt" and the env's constraints setting
+    done = run_tox(tox_exe, project, "-e", env_name)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "ddtrace 1.20.19 does not work on CPython 3.12" in out
+    assert "constraints.txt:2" in out
+    assert f"{env_name}: install_deps" not in out
 
 
 def test_report_lists_every_env_verdict(tox_exe: Path, project: Path) -> None:
