@@ -187,7 +187,7 @@ def _parse_formatted(text):
     return tuple(out)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(python_ranges(), min_size=1, max_size=6))
 def test_merge_ranges_keeps_the_same_versions_in_disjoint_sorted_runs(ranges):
     merged = merge_ranges(ranges)
@@ -203,7 +203,7 @@ def test_merge_ranges_keeps_the_same_versions_in_disjoint_sorted_runs(ranges):
     assert merge_ranges(merged) == merged  # idempotent
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(python_ranges(), min_size=1, max_size=6))
 def test_format_python_ranges_round_trips(ranges):
     merged = merge_ranges(ranges)
