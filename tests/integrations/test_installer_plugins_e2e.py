@@ -174,6 +174,20 @@ def test_pdm_pre_install_refuses_a_locked_1_20_19_on_312(
     assert _installed_ddtrace(project) is None
 
 
+def test_pdm_warn_mode_locks_with_the_paragraph_as_a_warning(
+    pdm: Path, py312: Path, stub_wheels: Path, tmp_path: Path
+) -> None:
+    env = _environ(tmp_path / "home", DDGUARD_MODE="warn")
+    project = _pdm_project(tmp_path / "p", ">=3.8", stub_wheels / "ddtrace")
+    _pdm_use(pdm, project, py312, env)
+    done = _run([pdm, "lock"], project, env)
+    out = _flat(done.stdout + done.stderr)
+    assert done.returncode == 0, out
+    assert "refused to lock ddtrace" in out and REFUSAL in out
+    assert "PdmUsageError" not in out
+    assert (project / "pdm.lock").exists()
+
+
 def test_pdm_installs_ddtrace_1_20_19_on_311(
     pdm: Path, py311: Path, stub_wheels: Path, tmp_path: Path
 ) -> None:
@@ -267,6 +281,20 @@ def test_poetry_install_refuses_the_locked_version_on_312(
     out = _flat(done.stdout + done.stderr)
     assert done.returncode == 1 and "ddtrace 1.20.19" in out and REFUSAL in out, out
     assert _installed_ddtrace(project) is None
+
+
+def test_poetry_warn_mode_locks_with_the_paragraph_as_a_warning(
+    poetry: Path, py312: Path, index_url: str, tmp_path: Path
+) -> None:
+    env = _environ(tmp_path / "home", DDGUARD_MODE="warn")
+    project = _poetry_project(tmp_path / "p", ">=3.8", index_url)
+    _poetry_env(poetry, project, py312, env)
+    done = _run([poetry, "lock"], project, env)
+    out = _flat(done.stdout + done.stderr)
+    assert done.returncode == 0, out
+    assert "ddguard refused `poetry lock`" in out and REFUSAL in out
+    assert f"{project / 'pyproject.toml'}:5" in out  # the pin's source, read by ddguard.pins
+    assert 'version = "1.20.19"' in (project / "poetry.lock").read_text()
 
 
 def test_poetry_installs_ddtrace_1_20_19_on_311(
