@@ -3,11 +3,12 @@
 Kept tiny on purpose: ``import ddguard.auto`` runs at application startup, so the public
 names below are imported only when first used.
 
-PYTEST_DONT_REWRITE: the startup hook imports this package before pytest marks it (a
-``pytest11`` plugin's package) for assertion rewriting; the marker stops that warning.
+PYTEST_DONT_REWRITE: the startup hook may import this package (when ddtrace is imported)
+before pytest marks it (a ``pytest11`` plugin's package) for assertion rewriting; the
+marker stops that warning.
 """
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ddguard.pth imports this package in every process
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: import ddguard.auto runs at app startup
 if TYPE_CHECKING:
     from typing import Any
 

@@ -6,8 +6,8 @@ Honours ``DDGUARD_MODE`` (strict, warn, off). When ddtrace is not installed it d
 
 from __future__ import annotations
 
-from ddguard import _hook
+import _ddguard_hook
 from ddguard.startup import require
 
-_hook.uninstall()  # the check runs here; the automatic hook has nothing left to do
+_ddguard_hook.uninstall()  # the check runs here; the automatic hook has nothing left to do
 require()

@@ -1,7 +1,7 @@
 """Fail fast at startup: is the installed ddtrace usable by the running interpreter?
 
 Runs from ``import ddguard.auto``, ``ddguard.require()`` and the automatic hook
-(:mod:`ddguard._hook`) right before ddtrace is first imported. It judges
+(:mod:`_ddguard_hook`) right before ddtrace is first imported. It judges
 
 * the release (policy, Requires-Python, published wheels) with the core engine;
 * the installed wheel's own ``*.dist-info/WHEEL`` ``Tag:`` lines against the running

@@ -8,7 +8,8 @@ from typing import List, Optional
 
 import pytest
 
-from ddguard import _hook, startup
+import _ddguard_hook as _hook
+from ddguard import startup
 
 
 @pytest.fixture(autouse=True)
