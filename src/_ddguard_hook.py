@@ -8,7 +8,9 @@ puts one small object at the front of ``sys.meta_path``.
 A top-level module beside the ``ddguard`` package, not a submodule of it, because it
 loads at every interpreter start: one module costs about 0.35 ms there where the package
 plus a submodule cost 0.53 ms (``-X importtime``). The finder is recognised by its
-``ddguard_hook`` marker, never by class.
+``ddguard_hook`` marker, never by class. PYTEST_DONT_REWRITE: pytest marks the top-level
+modules of a ``pytest11`` plugin's distribution for assertion rewriting, and this one is
+always imported before it does; the marker stops the "already imported" warning.
 
 The first time anything imports the name ``ddtrace`` the finder removes itself, runs
 :func:`ddguard.startup.check_on_import` and returns ``None`` so the normal finders load
