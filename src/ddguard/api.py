@@ -16,7 +16,15 @@ from packaging.utils import canonicalize_name
 
 from ddguard import knowledge as _knowledge
 from ddguard.errors import InputError
-from ddguard.evaluate import Options, Reason, ReasonCode, Result, Verdict, judge_requirement
+from ddguard.evaluate import (
+    Options,
+    Reason,
+    ReasonCode,
+    Result,
+    Verdict,
+    judge_requirement,
+    unknown_result,
+)
 from ddguard.target import Target
 
 if TYPE_CHECKING:
@@ -86,19 +94,8 @@ def judge_pin(
             continue
         if pin.unknown_reason:
             reason = Reason(ReasonCode.UNKNOWN_REFERENCE, pin.unknown_reason)
-            yield Result(
-                pin.requirement,
-                pin.source,
-                each,
-                None,
-                Verdict.UNKNOWN,
-                None,
-                (reason,),
-                (),
-                "pin a released version (ddtrace==X.Y.Z) so it can be checked",
-                refused=options.strict,
-                compatible_range=None,
-            )
+            fix = "pin a released version (ddtrace==X.Y.Z) so it can be checked"
+            yield unknown_result(pin.requirement, pin.source, each, None, reason, fix, options)
             continue
         result = judge_requirement(
             db, pin.specifier, each, requirement=pin.requirement, source=pin.source, options=options

@@ -95,6 +95,31 @@ class Result:
         return self.refused or bool(self.warnings) or self.verdict is not Verdict.COMPATIBLE
 
 
+def unknown_result(
+    requirement: str,
+    source: str,
+    target: Target,
+    version: Optional[str],
+    reason: Reason,
+    fix: str,
+    options: Options,
+) -> Result:
+    """Nothing to judge the requirement by: passes with a notice, refused under ``strict``."""
+    return Result(
+        requirement,
+        source,
+        target,
+        version,
+        Verdict.UNKNOWN,
+        None,
+        (reason,),
+        (),
+        fix,
+        refused=options.strict,
+        compatible_range=None,
+    )
+
+
 def judge_release(knowledge: Knowledge, release: Release, target: Target) -> Judgement:
     """Policy, Requires-Python and published wheels of one release against the target."""
     line = knowledge.line(release.version)
@@ -240,19 +265,7 @@ def judge_requirement(
             f"no release in the database (newest: {newest.version}, {knowledge.info.fetched}) "
             f"matches {specifier}",
         )
-        return Result(
-            requirement,
-            source,
-            target,
-            None,
-            Verdict.UNKNOWN,
-            None,
-            (reason,),
-            (),
-            _refresh_fix(),
-            refused=options.strict,
-            compatible_range=None,
-        )
+        return unknown_result(requirement, source, target, None, reason, _refresh_fix(), options)
     pick = installer_pick(in_range, target)
     compatible = [
         r
@@ -373,18 +386,8 @@ def _missing_release(
             f"ddtrace {version} is newer than the database (newest known: {newest.version}, "
             f"snapshot of {knowledge.info.fetched}); its own Requires-Python and wheels decide",
         )
-        return Result(
-            requirement,
-            source,
-            target,
-            str(version),
-            Verdict.UNKNOWN,
-            None,
-            (reason,),
-            (),
-            _refresh_fix(),
-            refused=options.strict,
-            compatible_range=None,
+        return unknown_result(
+            requirement, source, target, str(version), reason, _refresh_fix(), options
         )
     reason = Reason(ReasonCode.NOT_RELEASED, f"ddtrace {version} was never released")
     return Result(
