@@ -229,14 +229,19 @@ def test_rebuilding_the_embedded_snapshot_from_its_index_document_is_byte_identi
     ],
 )
 def test_wheel_names_are_refused_as_packaging_refuses_them(filename):
+    """Exactly what the installed packaging refuses (older packaging, e.g. on 3.8, accepts
+    an empty or odd tag component: then the snapshot accepts it too)."""
     from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     from ddguard import snapshot
 
     name = filename if filename.endswith(".whl") else filename + ".whl"
-    with pytest.raises(InvalidWheelFilename) as expected:
+    try:
         parse_wheel_filename(name)
-    with pytest.raises(DatabaseError) as refused:
+    except InvalidWheelFilename as expected:
+        with pytest.raises(DatabaseError) as refused:
+            snapshot.check_wheel_filename(name, "doc.json")
+        assert str(refused.value) == f"doc.json: bad wheel file name {name!r}: {expected}"
+    else:
         snapshot.check_wheel_filename(name, "doc.json")
-    assert str(refused.value) == f"doc.json: bad wheel file name {name!r}: {expected.value}"
     snapshot.check_wheel_filename("ddtrace-1.0-1-cp38-cp38-manylinux_2_17_x86_64.whl", "x")
