@@ -1,9 +1,9 @@
 """Build-time guards and the constraints file, end to end with real pip 26 and real venvs.
 
 Every pip run is offline (``--no-index --find-links``): ddguard's wheel built from this
-checkout, pip/setuptools/hatchling/flit-core wheels fetched once per session, and a stub
-``ddtrace==1.20.19`` wheel. CPython 3.12 must be refused before anything of ddtrace is
-collected; CPython 3.11 (where 1.20.19 has wheels) must install.
+checkout, pip/setuptools/hatchling/flit-core/pdm-backend/poetry-core wheels fetched once
+per session, and a stub ``ddtrace==1.20.19`` wheel. CPython 3.12 must be refused before
+anything of ddtrace is collected; CPython 3.11 (where 1.20.19 has wheels) must install.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def links(tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path) -> Path
             "setuptools>=64",
             "hatchling",
             "flit_core>=3.4",
+            "pdm-backend",
+            "poetry-core>=2",
             "packaging>=22",
         ],
         check=True,
@@ -89,6 +91,8 @@ APP_BACKENDS = {
     "setuptools.build_meta": ("setuptools>=64", "[tool.setuptools]\npy-modules = []\n"),
     "hatchling.build": ("hatchling", "[tool.hatch.build.targets.wheel]\nbypass-selection = true\n"),
     "flit_core.buildapi": ("flit_core>=3.4", ""),
+    "pdm.backend": ("pdm-backend", ""),
+    "poetry.core.masonry.api": ("poetry-core>=2", ""),
 }
 
 
@@ -147,6 +151,18 @@ def test_wrapper_dry_run_on_312_is_refused(tmp_path: Path, links: Path, py312: P
     venv = make_venv(py312, tmp_path / "venv")
     app = wrapped_app(tmp_path / "app", "setuptools.build_meta")
     assert_refused_before_ddtrace(pip(venv, links, "install", "--dry-run", str(app), cwd=tmp_path))
+
+
+@pytest.mark.parametrize("backend", ["pdm.backend", "poetry.core.masonry.api"])
+def test_wrapper_passes_on_311_for_pdm_and_poetry_backends(
+    tmp_path: Path, links: Path, py311: Path, backend: str
+) -> None:
+    """The guard lets the inner backend prepare the metadata; pip resolves the stub 1.20.19."""
+    venv = make_venv(py311, tmp_path / "venv")
+    app = wrapped_app(tmp_path / "app", backend)
+    result = pip(venv, links, "install", "--dry-run", str(app), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Would install app-0.1 ddtrace-1.20.19" in result.stdout, result.stdout
 
 
 @pytest.mark.slow
