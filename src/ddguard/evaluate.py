@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass
-from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
@@ -175,11 +175,16 @@ def judge_release(knowledge: Knowledge, release: Release, target: Target) -> Jud
         reasons.extend(file_reasons)
     elif target.implementation == "cpython" and release.wheel_files:
         # Say what the wheels say too: it is the fact a user can check on the index.
+        # (Short: the policy reason already names the supported versions.)
         _, file_reasons = _judge_files(release, target)
-        reasons.extend(r for r in file_reasons if r.code is ReasonCode.NO_WHEEL_FOR_PYTHON)
+        reasons.extend(
+            Reason(r.code, f"ddtrace {version} publishes no wheel for CPython {target.python_str}")
+            for r in file_reasons
+            if r.code is ReasonCode.NO_WHEEL_FOR_PYTHON
+        )
     warnings: List[Reason] = []
     if release.yanked:
-        why = f": {release.yank_reason}" if release.yank_reason else ""
+        why = f" ({release.yank_reason.strip()})" if release.yank_reason else ""
         warnings.append(Reason(ReasonCode.YANKED, f"ddtrace {version} was yanked{why}"))
     if line is not None and line.level is SupportLevel.EOL:
         warnings.append(
@@ -339,8 +344,10 @@ def _result(
             specifier,
             source_build=judged.verdict is Verdict.SOURCE_BUILD,
         )
-    elif judged.warnings:
+    elif any(w.code is ReasonCode.END_OF_LIFE for w in judged.warnings):
         fix = _fix(knowledge, release, target, specifier, only_newer_line=True)
+    elif judged.warnings:  # yanked: the newest release of the same line that works
+        fix = _fix(knowledge, release, target, specifier, in_line=True)
     return Result(
         requirement=requirement,
         source=source,
@@ -417,6 +424,7 @@ def _fix(
     *,
     source_build: bool = False,
     only_newer_line: bool = False,
+    in_line: bool = False,
 ) -> Optional[str]:
     """A concrete way out: a range that works (and its newest release) or an interpreter."""
 
@@ -440,7 +448,22 @@ def _fix(
         )
         if newest is None:
             return None
-        return f"move to a supported line: ddtrace>={_line_floor(knowledge, newest)} (newest: {newest.version})"
+        spec = _working_range(knowledge, _line_floor(knowledge, newest), newest, target, works)
+        return f"move to a supported line: ddtrace{spec} (newest: {newest.version})"
+    if in_line and release is not None:
+        newest = next(
+            (
+                r
+                for r in reversed(knowledge.releases)
+                if r.version.major == release.version.major and works(r)
+            ),
+            None,
+        )
+        return (
+            f"use ddtrace=={newest.version}, the newest {release.version.major}.x release that works here"
+            if newest
+            else None
+        )
     usable = [r for r in knowledge.releases if works(r)]
     options: List[str] = []
     if specifier is not None:
@@ -458,15 +481,17 @@ def _fix(
                 f"use ddtrace=={same_line[-1].version}, the newest {release.version.major}.x release that works here"
             )
         elif later:
+            spec = _working_range(knowledge, later[0].version, usable[-1], target, works)
             options.append(
-                f"use ddtrace>={later[0].version} (newest that works here: ddtrace=={usable[-1].version})"
+                f"use ddtrace{spec} (newest that works here: ddtrace=={usable[-1].version})"
             )
         elif usable:
             options.append(f"use ddtrace=={usable[-1].version}, the newest release that works here")
     elif usable and not options:
-        options.append(
-            f"use ddtrace>={_line_floor(knowledge, usable[-1])} (newest that works here: ddtrace=={usable[-1].version})"
+        spec = _working_range(
+            knowledge, _line_floor(knowledge, usable[-1]), usable[-1], target, works
         )
+        options.append(f"use ddtrace{spec} (newest that works here: ddtrace=={usable[-1].version})")
     if release is not None and not source_build:
         pythons = working_pythons(knowledge, release, target)
         if pythons:
@@ -484,6 +509,31 @@ def _fix(
             "version and platform from `ddguard matrix`"
         )
     return "; or ".join(options)
+
+
+def _working_range(
+    knowledge: Knowledge,
+    low: object,
+    newest: Release,
+    target: Target,
+    works: Callable[[Release], bool],
+) -> str:
+    """``>=low``, bounded above when pip would otherwise pick a newer release that does not
+    work on the target (4.x on i686): a suggestion must pass ``ddguard check`` itself."""
+    candidates = [f">={low}"]
+    following = [
+        r
+        for r in knowledge.releases
+        if r.version > newest.version and not r.version.is_prerelease and not r.yanked
+    ]
+    if following and following[0].version.major != newest.version.major:
+        candidates.append(f">={low},<{newest.version.major + 1}")
+    candidates.append(f">={low},<={newest.version}")
+    for spec in candidates:
+        pick = installer_pick(knowledge.releases_in(SpecifierSet(spec)), target)
+        if pick is not None and works(pick):
+            return spec
+    return candidates[-1]
 
 
 _NO_LINE = ReleaseLine(major=-1, level=SupportLevel.GA, history=(), runtimes=(), runtime_basis="")
@@ -621,8 +671,8 @@ def supported_platforms(line: ReleaseLine) -> str:
         "macos": {"x86_64": "Intel", "aarch64": "Apple Silicon"},
         "windows": {"x86_64": "64-bit", "i686": "32-bit", "aarch64": "ARM64"},
     }
-    return "; ".join(
-        f"{names.get(rule.os, rule.os)} {', '.join(cpu_words.get(rule.os, {}).get(c, c) for c in rule.cpus)}"
+    return ", ".join(
+        f"{names.get(rule.os, rule.os)} ({', '.join(cpu_words.get(rule.os, {}).get(c, c) for c in rule.cpus)})"
         for rule in line.runtimes
     )
 

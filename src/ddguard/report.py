@@ -31,6 +31,8 @@ def paragraph(result: Result) -> str:
     picked = ""
     if result.picked:
         picked = f" (the release pip picks for {result.requirement})"
+    reasons = [r.text for r in result.reasons]
+    warnings = [w.text for w in result.warnings]
     if result.verdict is Verdict.INCOMPATIBLE:
         head = f"{subject}{picked} does not work on {target}{where}."
     elif result.verdict is Verdict.SOURCE_BUILD:
@@ -39,12 +41,16 @@ def paragraph(result: Result) -> str:
         )
     elif result.verdict is Verdict.UNKNOWN:
         head = f"{subject}{picked} cannot be checked for {target}{where}."
+    elif warnings and not reasons:  # works, but: end of life, yanked
+        head = f"{subject}{picked} works on {target}{where}, but " + "; ".join(warnings) + "."
+        warnings = []
     else:
         head = f"{subject}{picked} works on {target}{where}."
-    facts = [r.text for r in result.reasons] + [w.text for w in result.warnings]
     text = head
-    if facts:
-        text += " Why: " + "; ".join(facts) + "."
+    if reasons:
+        text += " Why: " + "; ".join(reasons) + "."
+    if warnings:  # not why it is refused: said apart
+        text += " Also: " + "; ".join(warnings) + "."
     if result.fix:
         text += " Fix: " + result.fix + "."
     return text

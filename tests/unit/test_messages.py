@@ -1,0 +1,48 @@
+"""The paragraph reads right and its suggestions work when checked themselves."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import ddguard
+from ddguard.evaluate import Verdict
+from ddguard.report import paragraph
+
+C = ddguard.Target.from_compact
+
+
+@pytest.mark.parametrize(
+    "requirement, target",
+    [
+        ("ddtrace==1.20.19", "cp312-manylinux_x86_64"),
+        ("ddtrace==1.20.19", "cp312-manylinux_i686"),  # 4.x has no i686 wheels
+        ("ddtrace==2.21.12", "cp311-manylinux_i686"),
+        ("ddtrace==2.99.0", "cp312-manylinux_i686"),
+        ("ddtrace==1.20.19", "cp38-manylinux_x86_64"),
+        ("ddtrace<2", "cp312-win32"),
+        ("ddtrace==3.12.2", "cp312-manylinux_x86_64"),  # yanked
+    ],
+)
+def test_every_suggested_requirement_passes_on_the_same_target(requirement, target):
+    (result,) = ddguard.check([requirement], C(target)).results
+    suggested = re.findall(r"ddtrace((?:[<>=!~]=?[0-9][0-9.]*,?)+)", result.fix or "")
+    assert suggested, result.fix
+    for spec in suggested:
+        (again,) = ddguard.check([f"ddtrace{spec}"], C(target)).results
+        assert again.verdict is Verdict.COMPATIBLE and not again.refused, (spec, again)
+
+
+def test_a_warning_is_not_given_as_the_reason_for_a_refusal():
+    (result,) = ddguard.check(["ddtrace==1.20.19"], C("cp312-manylinux_x86_64")).results
+    text = paragraph(result)
+    why = text.split(" Why: ")[1].split(" Also: ")[0]
+    assert "End of Life" not in why
+    assert "Also: release line 1.x is End of Life" in text
+
+
+def test_a_compatible_release_with_a_warning_says_but():
+    (result,) = ddguard.check(["ddtrace==1.20.19"], C("cp311-manylinux_x86_64")).results
+    assert ", but release line 1.x is End of Life since " in paragraph(result)
+    assert " Why: " not in paragraph(result)
