@@ -98,7 +98,12 @@ def judge_pin(
             yield unknown_result(pin.requirement, pin.source, each, None, reason, fix, options)
             continue
         result = judge_requirement(
-            db, pin.specifier, each, requirement=pin.requirement, source=pin.source, options=options
+            db,
+            pin.specifiers,
+            each,
+            requirement=pin.requirement,
+            source=pin.source,
+            options=options,
         )
         yield _check_named_wheel(result, pin.wheel_tags)
 
@@ -247,7 +252,7 @@ def python_range_notes(
         ]
         seen = set()
         for pin in pins:
-            key = (str(pin.specifier), str(pin.marker), pin.unknown_reason)
+            key = (str(pin.specifiers), str(pin.marker), pin.unknown_reason)
             if pin.unknown_reason or key in seen:
                 continue
             seen.add(key)
@@ -255,7 +260,7 @@ def python_range_notes(
                 each.python
                 for each in per_minor
                 if (pin.marker is None or pin.marker.evaluate(each.marker_env()))
-                and _refused_on(db, pin.specifier, each, options)
+                and _refused_on(db, pin.specifiers, each, options)
             ]
             if not bad:
                 continue
@@ -270,12 +275,17 @@ def python_range_notes(
 
 
 def _refused_on(
-    db: _knowledge.Knowledge, specifier: SpecifierSet, target: Target, options: Options
+    db: _knowledge.Knowledge,
+    specifier: Union[SpecifierSet, Tuple[SpecifierSet, ...]],
+    target: Target,
+    options: Options,
 ) -> bool:
     """Would a check refuse ``specifier`` on ``target``? The verdict alone, without the
     fix-finding work of :func:`judge_requirement` (the range notes judge many targets)."""
     from ddguard.evaluate import _refused, exact_version, installer_pick, judge_release
 
+    if not isinstance(specifier, SpecifierSet):  # a union (rare): the whole judgement
+        return judge_requirement(db, specifier, target, options=options).refused
     pinned = exact_version(specifier)
     if pinned is not None:
         release = db.release(pinned)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import enum
 import functools
-from dataclasses import dataclass
-from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union
 
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
@@ -89,6 +89,7 @@ class Result:
     refused: bool
     compatible_range: Optional[str]  # the part of a range requirement that works, if any
     picked: bool = False  # True when ``version`` is the installer's pick for a range
+    alternatives: Tuple[str, ...] = ()  # a union (Poetry ``||``): what each alternative gives
 
     @property
     def problem(self) -> bool:
@@ -239,16 +240,51 @@ def _judge_files(release: Release, target: Target) -> Tuple[Verdict, List[Reason
     ]
 
 
+@dataclass(frozen=True)
+class AnyOf:
+    """A union of specifiers (Poetry ``^1.20 || ~2.8``): a version matches when any
+    alternative allows it."""
+
+    alternatives: Tuple[SpecifierSet, ...]
+
+    def contains(self, item: Union[str, Version], prereleases: Optional[bool] = None) -> bool:
+        return any(s.contains(item, prereleases=prereleases) for s in self.alternatives)
+
+    def __str__(self) -> str:
+        return " || ".join(_spec_text(s) for s in self.alternatives)
+
+
+def _spec_text(specifier: SpecifierSet) -> str:
+    """'>=1.20,<2' (lower bounds first, as people write them); '*' for any version."""
+    specs = sorted(
+        specifier, key=lambda s: (s.operator not in (">=", ">", "~=", "==", "==="), str(s))
+    )
+    return ",".join(str(s) for s in specs) or "*"
+
+
+Specifier = Union[SpecifierSet, AnyOf]
+
+
 def judge_requirement(
     knowledge: Knowledge,
-    specifier: SpecifierSet,
+    specifier: Union[SpecifierSet, Sequence[SpecifierSet]],
     target: Target,
     *,
     requirement: str = "",
     source: str = "argv",
     options: Options = Options(),
 ) -> Result:
-    """The release an installer would pick for ``specifier`` on ``target``, judged."""
+    """The release an installer would pick for ``specifier`` on ``target``, judged.
+
+    ``specifier`` may be a sequence of alternatives (a Poetry ``||`` union): the installer
+    picks the newest release any of them allows."""
+    if not isinstance(specifier, SpecifierSet):
+        alternatives = tuple(specifier)
+        if len(alternatives) != 1:
+            return _judge_union(
+                knowledge, AnyOf(alternatives), target, requirement, source, options
+            )
+        specifier = alternatives[0]
     requirement = requirement or f"ddtrace{specifier}"
     pinned = exact_version(specifier)
     if pinned is not None:
@@ -257,12 +293,7 @@ def judge_requirement(
             return _missing_release(knowledge, pinned, target, requirement, source, options)
         return _result(knowledge, release, target, requirement, source, options, specifier=None)
 
-    prereleases = (
-        True
-        if any(Version(s.version).is_prerelease for s in specifier if "*" not in s.version)
-        else None
-    )
-    in_range = knowledge.releases_in(specifier, prereleases=prereleases)
+    in_range = knowledge.releases_in(specifier, prereleases=_prereleases(specifier))
     if not in_range:
         newest = knowledge.newest
         reason = Reason(
@@ -310,6 +341,138 @@ def judge_requirement(
     )
 
 
+def _prereleases(specifier: SpecifierSet) -> Optional[bool]:
+    """Pre-releases count when the specifier names one (as pip does)."""
+    if any(Version(s.version).is_prerelease for s in specifier if "*" not in s.version):
+        return True
+    return None
+
+
+def _judge_union(
+    knowledge: Knowledge,
+    union: AnyOf,
+    target: Target,
+    requirement: str,
+    source: str,
+    options: Options,
+) -> Result:
+    """A union: the newest release any alternative allows (the installer's pick), judged,
+    and per alternative which of its releases work here."""
+    requirement = requirement or f"ddtrace {union}"
+    if not union.alternatives:
+        return judge_requirement(
+            knowledge,
+            SpecifierSet(),
+            target,
+            requirement=requirement,
+            source=source,
+            options=options,
+        )
+    newest = knowledge.newest
+    per: List[Tuple[SpecifierSet, List[Release]]] = []
+    for alternative in union.alternatives:
+        pinned = exact_version(alternative)
+        if pinned is not None:
+            release = knowledge.release(pinned)
+            found = [release] if release is not None else []
+        else:
+            found = knowledge.releases_in(alternative, prereleases=_prereleases(alternative))
+        if not found and _beyond(alternative, newest.version):
+            reason = Reason(
+                ReasonCode.NEWER_THAN_DATABASE,
+                f"its alternative {_spec_text(alternative)} allows only releases newer than the database "
+                f"(newest known: {newest.version}, snapshot of {knowledge.info.fetched}), "
+                "and an installer picks the newest release of any alternative",
+            )
+            return unknown_result(
+                requirement, source, target, None, reason, _refresh_fix(), options
+            )
+        per.append((alternative, found))
+    allowed = {r.version for _, found in per for r in found}
+    in_range = [r for r in knowledge.releases if r.version in allowed]
+    if not in_range:
+        reason = Reason(
+            ReasonCode.NEWER_THAN_DATABASE,
+            f"no release in the database (newest: {newest.version}, {knowledge.info.fetched}) "
+            f"matches {union}",
+        )
+        return unknown_result(requirement, source, target, None, reason, _refresh_fix(), options)
+    verdicts: Dict[Version, bool] = {}
+
+    def works(r: Release) -> bool:
+        if r.version not in verdicts:
+            verdicts[r.version] = (
+                not r.yanked and judge_release(knowledge, r, target).verdict is Verdict.COMPATIBLE
+            )
+        return verdicts[r.version]
+
+    pick = installer_pick(in_range, target)
+    compatible = [r for r in in_range if works(r)]
+    described = tuple(_alternative_text(knowledge, a, found, works, pick) for a, found in per)
+    if pick is None:
+        reason = Reason(
+            ReasonCode.NO_RELEASE_IN_RANGE,
+            f"no release in {union} installs on {target.describe()}",
+        )
+        return Result(
+            requirement,
+            source,
+            target,
+            None,
+            Verdict.INCOMPATIBLE,
+            None,
+            (reason,),
+            (),
+            _fix(knowledge, None, target, union),
+            refused=True,
+            compatible_range=None,
+            alternatives=described,
+        )
+    result = _result(
+        knowledge,
+        pick,
+        target,
+        requirement,
+        source,
+        options,
+        specifier=union,
+        compatible_range=(
+            summarize_versions(knowledge, compatible, within=in_range) if compatible else None
+        ),
+    )
+    return replace(result, alternatives=described)
+
+
+def _beyond(specifier: SpecifierSet, newest: Version) -> bool:
+    """Whether the specifier's lower bound lies above ``newest`` (``>=9``, ``^5``)."""
+    for spec in specifier:
+        if spec.operator in (">=", ">", "~=", "==", "==="):
+            try:
+                if Version(spec.version.rstrip(".*")) > newest:
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+def _alternative_text(
+    knowledge: Knowledge,
+    alternative: SpecifierSet,
+    found: Sequence[Release],
+    works: Callable[[Release], bool],
+    pick: Optional[Release],
+) -> str:
+    """'>=2.8,<2.9: >=2.8.0,<=2.8.5 works here (the pick)'."""
+    name = _spec_text(alternative)
+    if not found:
+        return f"{name}: no release in the database"
+    compatible = [r for r in found if works(r)]
+    picked = " (the pick)" if pick is not None and pick in found else ""
+    if not compatible:
+        return f"{name}: no release works here{picked}"
+    return f"{name}: {summarize_versions(knowledge, compatible, within=found)} works here{picked}"
+
+
 def installer_pick(candidates: Sequence[Release], target: Target) -> Optional[Release]:
     """pip's choice: the newest non-yanked release whose Requires-Python admits the target
     and that has a file the target can use (a matching wheel, or an sdist to build)."""
@@ -330,7 +493,7 @@ def _result(
     requirement: str,
     source: str,
     options: Options,
-    specifier: Optional[SpecifierSet],
+    specifier: Optional[Specifier],
     compatible_range: Optional[str] = None,
 ) -> Result:
     judged = judge_release(knowledge, release, target)
@@ -420,7 +583,7 @@ def _fix(
     knowledge: Knowledge,
     release: Optional[Release],
     target: Target,
-    specifier: Optional[SpecifierSet],
+    specifier: Optional[Specifier],
     *,
     source_build: bool = False,
     only_newer_line: bool = False,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AbstractSet, Collection, List, Optional, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Collection, List, Optional, Tuple, Union
 
 from ddguard.errors import InputError
 
@@ -35,6 +35,14 @@ class Pin:
     unknown_reason: Optional[str] = None  # editable/VCS/unversioned reference: reported unknown
     wheel_tags: Tuple[str, ...] = ()  # tags of locked/direct-reference wheel files, if recorded
     name: str = "ddtrace"  # the package, as written (scans for other ``names`` than ddtrace)
+    # A union (Poetry ``^1.20 || ~2.8``): any alternative may match; empty = ``specifier``
+    # alone. ``specifier`` is then empty (any version).
+    alternatives: Tuple[SpecifierSet, ...] = ()
+
+    @property
+    def specifiers(self) -> Union[SpecifierSet, Tuple[SpecifierSet, ...]]:
+        """What :func:`ddguard.evaluate.judge_requirement` takes: the alternatives, if any."""
+        return self.alternatives or self.specifier
 
 
 @dataclass(frozen=True)

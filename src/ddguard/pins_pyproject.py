@@ -105,6 +105,10 @@ class Collector:
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
         try:
+            if poetry and "||" in text:  # a union: no single range for the notes to use
+                for part in text.split("||"):
+                    SpecifierSet(poetry_specifier(part))
+                return
             spec = SpecifierSet(poetry_specifier(text) if poetry else text)
         except (InvalidSpecifier, ValueError):
             line = self.index.header(*headers) + 1
@@ -292,32 +296,19 @@ def poetry_specifier(text: str) -> str:
     return ",".join(parts)
 
 
-def _union_reason(key: str, text: str) -> Optional[str]:
-    """Why a Poetry ``||`` union is reported unknown, naming each alternative in PEP 440.
-
-    An installer picks the newest release allowed by any alternative; judging that pick
-    needs the release list, and a single PEP 440 specifier cannot say "or"."""
-    if "||" not in text:
-        return None
-    try:
-        alternatives = [poetry_specifier(part) for part in text.split("||")]
-    except ValueError:
-        return None
-    listed = " or ".join(f"'{key}{a}'" if a else f"'{key}' (any version)" for a in alternatives)
-    return (
-        f"Poetry constraint {text!r} is a union: an installer picks the newest release that "
-        f"any alternative allows; check each with ddguard check: {listed}"
-    )
-
-
 def _python_marker(text: str) -> Optional[str]:
-    spec = poetry_specifier(text)
-    if not spec:
+    """Poetry's ``python = "~2.7 || ^3.6"`` as a marker."""
+    alternatives = [poetry_specifier(part) for part in text.split("||")]
+    if not all(alternatives):
         return None
-    return " and ".join(
-        f'python_full_version {s[: len(s) - len(s.lstrip("<>=!~"))]} "{s.lstrip("<>=!~")}"'
-        for s in spec.split(",")
-    )
+    joined = [
+        " and ".join(
+            f'python_full_version {s[: len(s) - len(s.lstrip("<>=!~"))]} "{s.lstrip("<>=!~")}"'
+            for s in spec.split(",")
+        )
+        for spec in alternatives
+    ]
+    return joined[0] if len(joined) == 1 else " or ".join(f"({j})" for j in joined)
 
 
 def poetry(tool: Dict[str, Any], c: Collector) -> None:
@@ -414,6 +405,7 @@ def poetry_pin(
     unknown: Optional[str] = None
     tags: Tuple[str, ...] = ()
     spec_text = ""
+    alternatives: Tuple[SpecifierSet, ...] = ()
     if "git" in table:
         ref = table.get("tag") or table.get("rev") or table.get("branch") or "default branch"
         unknown = (
@@ -435,12 +427,14 @@ def poetry_pin(
         if not isinstance(version_text, str):
             raise InputError(f"{key}: version must be a string", c.path, line)
         try:
-            spec_text = poetry_specifier(version_text)
-        except ValueError as exc:
-            unknown = _union_reason(key, version_text) or (
-                f"Poetry constraint {version_text!r}: {exc}; check each alternative with "
-                "ddguard check"
-            )
+            if "||" in version_text:
+                alternatives = tuple(
+                    SpecifierSet(poetry_specifier(part)) for part in version_text.split("||")
+                )
+            else:
+                spec_text = poetry_specifier(version_text)
+        except (ValueError, InvalidSpecifier) as exc:
+            unknown = f"Poetry constraint {version_text!r}: {exc}"
     try:
         specifier = SpecifierSet(spec_text)
     except InvalidSpecifier:
@@ -457,6 +451,7 @@ def poetry_pin(
         unknown_reason=unknown,
         wheel_tags=tags,
         name=key,
+        alternatives=alternatives,
     )
 
 

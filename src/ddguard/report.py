@@ -47,6 +47,8 @@ def paragraph(result: Result) -> str:
     else:
         head = f"{subject}{picked} works on {target}{where}."
     text = head
+    if result.alternatives:  # a union: what each alternative gives here
+        text += " Alternatives: " + "; ".join(result.alternatives) + "."
     if reasons:
         text += " Why: " + "; ".join(reasons) + "."
     if warnings:  # not why it is refused: said apart
@@ -146,6 +148,7 @@ def result_json(result: Result) -> Dict[str, Any]:
         "warnings": [w.text for w in result.warnings],
         "fix": result.fix,
         "compatible_range": result.compatible_range,
+        "alternatives": list(result.alternatives),
         "message": paragraph(result),
     }
 

@@ -383,17 +383,14 @@ def test_tox_configuration_in_pyproject(tmp_path):
     ]
 
 
-def test_poetry_union_is_unknown_naming_each_alternative(tmp_path):
+def test_poetry_union_is_judged_as_its_alternatives(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.poetry.dependencies]\npython = "^3.8"\nddtrace = "^1.20 || ~2.8"\n'
     )
     (pin,) = pins.scan_project(str(tmp_path)).pins
-    assert pin.unknown_reason == (
-        "Poetry constraint '^1.20 || ~2.8' is a union: an installer picks the newest release "
-        "that any alternative allows; check each with ddguard check: 'ddtrace>=1.20,<2' or "
-        "'ddtrace>=2.8,<2.9'"
-    )
+    assert pin.unknown_reason is None
+    assert [str(a) for a in pin.alternatives] == ["<2,>=1.20", "<2.9,>=2.8"]
     import ddguard
 
     report = ddguard.check([pin], ddguard.Target.from_compact("cp311-manylinux_x86_64"))
-    assert [r.verdict.value for r in report.results] == ["unknown"]
+    assert [(r.verdict.value, r.version) for r in report.results] == [("compatible", "2.8.7")]

@@ -1,0 +1,191 @@
+"""Poetry ``||`` unions: the installer's pick is the newest release any alternative allows
+(whose Requires-Python admits the target), judged; each alternative says what works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.specifiers import SpecifierSet
+
+import ddguard
+from ddguard import knowledge, pins
+from ddguard.evaluate import ReasonCode, Verdict, judge_requirement
+from ddguard.report import paragraph
+from ddguard.target import Target
+
+PROJECT = Path(__file__).resolve().parent.parent / "fixtures" / "projects" / "poetry_union"
+
+
+def union(*texts):
+    return tuple(SpecifierSet(t) for t in texts)
+
+
+@pytest.mark.parametrize(
+    "alternatives, target, version, verdict, described",
+    [
+        # ^1.20 || ~2.8: 2.8.7 is the newest either allows
+        (
+            (">=1.20,<2", ">=2.8,<2.9"),
+            "cp311-manylinux_x86_64",
+            "2.8.7",
+            Verdict.COMPATIBLE,
+            (
+                ">=1.20,<2: >=1.20.0,<=1.20.19 works here",
+                ">=2.8,<2.9: >=2.8.0,<=2.8.7 works here (the pick)",
+            ),
+        ),
+        # order does not matter: the newest across alternatives
+        (
+            (">=2.8,<2.9", ">=1.20,<2"),
+            "cp311-manylinux_x86_64",
+            "2.8.7",
+            Verdict.COMPATIBLE,
+            (
+                ">=2.8,<2.9: >=2.8.0,<=2.8.7 works here (the pick)",
+                ">=1.20,<2: >=1.20.0,<=1.20.19 works here",
+            ),
+        ),
+        # 1.x has no CPython 3.12 wheel; the 2.8 alternative is what works
+        (
+            (">=1.20,<2", ">=2.8,<2.9"),
+            "cp312-manylinux_x86_64",
+            "2.8.7",
+            Verdict.COMPATIBLE,
+            (
+                ">=1.20,<2: no release works here",
+                ">=2.8,<2.9: >=2.8.0,<=2.8.7 works here (the pick)",
+            ),
+        ),
+        # 2.8 declares Requires-Python >=3.7: on 2.7 the pick comes from the 1.20 alternative
+        (
+            (">=1.20,<2", ">=2.8,<2.9"),
+            "cp27-manylinux_x86_64",
+            "1.20.19",
+            Verdict.COMPATIBLE,
+            (
+                ">=1.20,<2: >=1.20.0,<=1.20.19 works here (the pick)",
+                ">=2.8,<2.9: no release works here",
+            ),
+        ),
+        # an alternative with no release at all
+        (
+            (">=0.99,<1", ">=2.8,<2.9"),
+            "cp311-manylinux_x86_64",
+            "2.8.7",
+            Verdict.COMPATIBLE,
+            (
+                ">=0.99,<1: no release in the database",
+                ">=2.8,<2.9: >=2.8.0,<=2.8.7 works here (the pick)",
+            ),
+        ),
+        # exact alternatives: the newer one is picked, and refused where it does not work
+        (
+            ("==1.20.19", "==2.8.5"),
+            "cp312-manylinux_x86_64",
+            "2.8.5",
+            Verdict.COMPATIBLE,
+            ("==1.20.19: no release works here", "==2.8.5: ==2.8.5 works here (the pick)"),
+        ),
+        (
+            ("==1.20.19", "==1.20.18"),
+            "cp312-manylinux_x86_64",
+            "1.20.19",
+            Verdict.INCOMPATIBLE,
+            ("==1.20.19: no release works here (the pick)", "==1.20.18: no release works here"),
+        ),
+    ],
+)
+def test_union_picks_the_newest_release_any_alternative_allows(
+    alternatives, target, version, verdict, described
+):
+    result = judge_requirement(
+        knowledge.load(), union(*alternatives), Target.from_compact(target), requirement="u"
+    )
+    assert (result.version, result.verdict, result.picked) == (version, verdict, True)
+    assert result.alternatives == described
+    assert result.refused is (verdict is Verdict.INCOMPATIBLE)
+    assert "Alternatives: " + "; ".join(described) + "." in paragraph(result)
+
+
+def test_a_refused_union_points_at_the_alternative_that_works():
+    result = judge_requirement(
+        knowledge.load(),
+        union(">=1.20,<2", ">=0.60,<0.61"),
+        Target.from_compact("cp312-manylinux_x86_64"),
+    )
+    assert result.verdict is Verdict.INCOMPATIBLE and result.refused
+    assert result.requirement == "ddtrace >=1.20,<2 || >=0.60,<0.61"
+    assert result.alternatives == (
+        ">=1.20,<2: no release works here (the pick)",
+        ">=0.60,<0.61: no release works here",
+    )
+
+
+def test_an_alternative_beyond_the_database_is_unknown():
+    db = knowledge.load()
+    newer = f">={db.newest.version.major + 5}"
+    result = judge_requirement(
+        db, union(">=2.8,<2.9", newer), Target.from_compact("cp311-manylinux_x86_64")
+    )
+    assert result.verdict is Verdict.UNKNOWN and not result.refused
+    assert result.reasons[0].code is ReasonCode.NEWER_THAN_DATABASE
+    assert newer in result.reasons[0].text
+
+
+def test_one_alternative_is_the_plain_path():
+    db = knowledge.load()
+    target = Target.from_compact("cp311-manylinux_x86_64")
+    one = judge_requirement(db, union(">=2.8,<2.9"), target)
+    plain = judge_requirement(db, SpecifierSet(">=2.8,<2.9"), target)
+    assert one == plain and one.alternatives == ()
+
+
+def test_poetry_union_pins_carry_their_alternatives():
+    scan = pins.scan_project(str(PROJECT))
+    assert [(p.source.rsplit("/", 1)[1], p.alternatives, str(p.specifier)) for p in scan.pins] == [
+        ("pyproject.toml:8", union(">=1.20,<2", ">=2.8,<2.9"), ""),
+        ("pyproject.toml:11", union(">=0.99,<0.100", ">=1.20,<1.21"), ""),
+    ]
+    assert all(p.unknown_reason is None for p in scan.pins)
+    assert scan.python_range is None  # a union has no single range for the notes
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        # python = "~2.7 || >=3.12" on the legacy group's entry: a marker with "or"
+        (
+            "cp27-manylinux_x86_64",
+            [("pyproject.toml:8", "1.20.19"), ("pyproject.toml:11", "1.20.19")],
+        ),
+        ("cp311-manylinux_x86_64", [("pyproject.toml:8", "2.8.7")]),
+        (
+            "cp312-manylinux_x86_64",
+            [("pyproject.toml:8", "2.8.7"), ("pyproject.toml:11", "1.20.19")],
+        ),
+    ],
+)
+def test_markers_of_union_pins_are_evaluated_per_target(target, expected):
+    report = ddguard.check(pins.scan_project(str(PROJECT)).pins, Target.from_compact(target))
+    assert [(r.source.rsplit("/", 1)[1], r.version) for r in report.results] == expected
+
+
+def test_an_unreadable_alternative_is_unknown(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry.dependencies]\npython = "^3.8"\nddtrace = "^1.20 || banana"\n'
+    )
+    (pin,) = pins.scan_project(str(tmp_path)).pins
+    assert pin.unknown_reason == "Poetry constraint '^1.20 || banana': cannot read 'banana'"
+    report = ddguard.check([pin], Target.from_compact("cp311-manylinux_x86_64"))
+    assert [r.verdict for r in report.results] == [Verdict.UNKNOWN]
+
+
+def test_cli_judges_the_union_of_a_project(capsys):
+    from ddguard import cli
+
+    code = cli.main(["check", "--project", str(PROJECT), "--target", "cp312-manylinux_x86_64"])
+    out = capsys.readouterr().out
+    assert code == 1  # the legacy group's ~1.20 pick does not work on 3.12
+    assert 'ddtrace 2.8.7 (the release pip picks for ddtrace = "^1.20 || ~2.8")' in out
+    assert ">=2.8,<2.9: >=2.8.0,<=2.8.7 works here (the pick)" in out
