@@ -9,7 +9,7 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 from ddguard import __version__
 from ddguard.errors import DDGuardError
@@ -160,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_Item = TypeVar("_Item", "str", "Pin", "Union[str, Pin]")
+
+
 def run_check(args: argparse.Namespace) -> int:
     from ddguard.api import check
     from ddguard.report import RENDERERS, Format
@@ -217,6 +220,8 @@ def run_check(args: argparse.Namespace) -> int:
                         strict=args.strict,
                     )
                 )
+        items = _unique(items)  # `-r requirements.txt --project .` reads that file twice
+        others = _unique(others)
     elif not items:
         installed = _installed_ddtrace_version()
         if installed is None:
@@ -238,6 +243,21 @@ def run_check(args: argparse.Namespace) -> int:
     if args.require_ddtrace and not (report.results or found_pins):
         return EXIT_REFUSED
     return EXIT_OK
+
+
+def _unique(items: List[_Item]) -> List[_Item]:
+    """Drop a pin met again at the same file and line (however the path was spelled)."""
+    seen: Set[Tuple[str, str, str]] = set()
+    kept: List[_Item] = []
+    for item in items:
+        if not isinstance(item, str):
+            path, sep, line = item.source.rpartition(":")
+            key = (os.path.realpath(path), line, item.name) if sep else (item.source, "", "")
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(item)
+    return kept
 
 
 def _installed_ddtrace_version() -> Optional[str]:

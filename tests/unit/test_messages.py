@@ -46,3 +46,21 @@ def test_a_compatible_release_with_a_warning_says_but():
     (result,) = ddguard.check(["ddtrace==1.20.19"], C("cp311-manylinux_x86_64")).results
     assert ", but release line 1.x is End of Life since " in paragraph(result)
     assert " Why: " not in paragraph(result)
+
+
+def test_a_file_named_twice_is_reported_once(tmp_path, monkeypatch, capsys):
+    from ddguard.cli import main
+
+    (tmp_path / "requirements.txt").write_text("ddtrace==1.20.19\n")
+    monkeypatch.chdir(tmp_path)
+    args = [
+        "check",
+        "-r",
+        "requirements.txt",
+        "--project",
+        ".",
+        "--target",
+        "cp312-manylinux_x86_64",
+    ]
+    assert main(args) == 1
+    assert capsys.readouterr().out.count("REFUSED:") == 1
