@@ -5,9 +5,11 @@ Declared and locked pins of integration packages come from the same readers as d
 (:mod:`ddguard.pins`, asked for more ``names``): requirements files and their includes,
 pyproject tables, setup.cfg, tox.ini, Pipfile and every lock file. An exact pin or a lock
 entry is judged like an installed version; a declared range is a problem when its upper
-bound lies below the supported minimum (``Django<1.8`` under ddtrace 2.x); other ranges are
-not judged (the version installed or locked is). Markers are evaluated per target;
-editable, VCS and unversioned references are skipped.
+bound lies below the supported minimum (``Django<1.8`` under ddtrace 2.x), and a notice
+("untested") when its lower bound lies above the newest version tested (``Django>=6``
+under 4.x); a Poetry ``||`` union only when every alternative is. Other ranges are not
+judged (the version installed or locked is). Markers are evaluated per target; editable,
+VCS and unversioned references are skipped.
 """
 
 from __future__ import annotations
@@ -85,9 +87,24 @@ def pin_findings(
         return integration_ranges.integration_findings(
             str(version), target, {pin.name: exact}, sources={pin.name: pin.source}, strict=strict
         )
-    return integration_ranges.range_findings(
-        str(version), target, pin.name, pin.specifier, source=pin.source, strict=strict
-    )
+    if not pin.alternatives:
+        return integration_ranges.range_findings(
+            str(version), target, pin.name, pin.specifier, source=pin.source, strict=strict
+        )
+    # A union: outside the supported range only when every alternative is (said of the first).
+    each = [
+        integration_ranges.range_findings(
+            str(version), target, pin.name, alt, source=pin.source, strict=strict
+        )
+        for alt in pin.alternatives
+    ]
+    kinds = set.intersection(*({f.kind for f in found} for found in each))
+    written = " || ".join(str(alt) for alt in pin.alternatives)
+    return [
+        replace(f, version=written, message=f.message.replace(f.version, written, 1))
+        for f in each[0]
+        if f.kind in kinds
+    ]
 
 
 def findings_for(

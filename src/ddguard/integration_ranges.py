@@ -219,40 +219,97 @@ def range_findings(
     strict: bool = False,
     data: Optional[IntegrationData] = None,
 ) -> List[IntegrationFinding]:
-    """A declared range (``Django<1.8``) whose upper bound lies below the supported minimum
-    of this ddtrace line: every version it allows is a problem. Ranges that reach the
-    supported versions are not reported (the installed or locked version is judged)."""
-    upper = upper_bound(specifier)
-    if upper is None:
+    """A declared range every version of which lies outside what this ddtrace line supports:
+    below the supported minimum (``Django<1.8`` under 2.x) is a problem; above the newest
+    version tested on the target's Python, or above the supported range (``Django>=6``
+    under 4.x) is a notice ("untested"). Ranges that reach the supported versions are not
+    reported (the installed or locked version is judged)."""
+    upper, lower = upper_bound(specifier), lower_bound(specifier)
+    if upper is None and lower is None:
         return []
     line = Version(str(ddtrace_version)).major
     data = data or load()
     findings: List[IntegrationFinding] = []
+    python = "CPython %d.%d" % target.python
     for rng in data.ranges(line, target.python, only={canonicalize_name(name)}):
-        if rng.needs is not None or not _all_below(upper, rng.floor):
+        if rng.needs is not None:
             continue
-        if any(f.supported == str(rng.floor) for f in findings):
+        if upper is not None and _all_below(upper, rng.floor):
+            kind, supported = FindingKind.BELOW_MINIMUM, str(rng.floor)
+            activity = _ACTIVITY.get(rng.category or "", "calls")
+            message = (
+                f"{name} {specifier} allows only versions below the supported {rng.floor} "
+                f"for ddtrace {line}.x: {name} {activity} will not be traced"
+            )
+        elif lower is not None and rng.tested is not None and _above(lower, rng.tested[1]):
+            low, high = rng.tested
+            kind = FindingKind.UNTESTED
+            supported = f"{low}–{high} on {python}" if low != high else f"{low} on {python}"
+            message = (
+                f"{name} {specifier} allows only versions above the newest version "
+                f"ddtrace {line}.x tested on {python} ({supported.split(' on ')[0]}): untested"
+            )
+        elif lower is not None and rng.tested is None and _all_above(lower, rng.ceiling):
+            kind, supported = FindingKind.UNTESTED, str(rng.ceiling)
+            message = (
+                f"{name} {specifier} allows only versions above the supported range "
+                f"{rng.supported} for ddtrace {line}.x: untested"
+            )
+        else:
             continue
-        activity = _ACTIVITY.get(rng.category or "", "calls")
+        if any(f.kind is kind and f.supported == supported for f in findings):
+            continue
         findings.append(
             IntegrationFinding(
                 integration=rng.integration,
                 package=name,
                 version=str(specifier),
                 ddtrace_line=line,
-                kind=FindingKind.BELOW_MINIMUM,
-                supported=str(rng.floor),
+                kind=kind,
+                supported=supported,
                 source=source,
                 target=target,
                 automatic=rng.automatic,
-                refused=strict,
-                message=(
-                    f"{name} {specifier} allows only versions below the supported {rng.floor} "
-                    f"for ddtrace {line}.x: {name} {activity} will not be traced"
-                ),
+                refused=strict and kind is FindingKind.BELOW_MINIMUM,
+                message=message,
             )
         )
     return findings
+
+
+def lower_bound(specifier: SpecifierSet) -> Optional[Tuple[Version, bool]]:
+    """The tightest lower bound of a specifier set as (version, inclusive), or None."""
+    bounds: List[Tuple[Version, bool]] = []
+    for spec in specifier:
+        op, text = spec.operator, spec.version
+        try:
+            if op in (">=", ">", "~=", "===") or (op == "==" and not text.endswith(".*")):
+                bounds.append((Version(text), op != ">"))
+            elif op == "==":  # ==6.* -> >=6
+                bounds.append((Version(text[:-2]), True))
+        except InvalidVersion:
+            continue
+    return max(bounds, key=lambda b: (b[0], not b[1])) if bounds else None
+
+
+def _above(lower: Tuple[Version, bool], newest: Version) -> bool:
+    """Whether every version from ``lower`` on is above ``newest``."""
+    bound, inclusive = lower
+    return bound > newest or (bound == newest and not inclusive)
+
+
+def _all_above(lower: Tuple[Version, bool], ceiling: SpecifierSet) -> bool:
+    """Whether no version from ``lower`` on satisfies the ceiling (``<=M``, ``<M``)."""
+    for spec in ceiling:
+        try:
+            maximum = Version(spec.version)
+        except InvalidVersion:
+            continue
+        if spec.operator == "<" and lower[0] >= maximum:
+            return True
+        if spec.operator == "<=" and _above(lower, maximum):
+            return True
+    return False
 
 
 def upper_bound(specifier: SpecifierSet) -> Optional[Tuple[Version, bool]]:
@@ -352,6 +409,7 @@ __all__ = [
     "PackageRange",
     "integration_findings",
     "load",
+    "lower_bound",
     "range_findings",
     "upper_bound",
 ]

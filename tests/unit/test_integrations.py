@@ -316,3 +316,95 @@ def test_installed_findings_reads_sys_path(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.path", [str(site)])
     (finding,) = integration_check.installed_findings("2.5.0", CP311)
     assert finding.message.startswith("Django 1.7 is below the supported >=1.8")
+
+
+_ABOVE_4X_311 = (
+    "allows only versions above the newest version ddtrace 4.x tested on CPython 3.11 "
+    "(4.2.20–5.2.15): untested"
+)
+
+
+@pytest.mark.parametrize(
+    "ddtrace_version, target, declared, message",
+    [
+        # 4.x: Django tested on CPython 3.11 from 4.2.20 to 5.2.15
+        ("4.2.0", "cp311", "Django>=6", f"Django >=6 {_ABOVE_4X_311}"),
+        ("4.2.0", "cp311", "Django>5.2.15", f"Django >5.2.15 {_ABOVE_4X_311}"),
+        ("4.2.0", "cp311", "Django==6.*", f"Django ==6.* {_ABOVE_4X_311}"),
+        ("4.2.0", "cp311", "Django~=6.0", f"Django ~=6.0 {_ABOVE_4X_311}"),
+        ("4.2.0", "cp311", "Django>=6,<7", f"Django <7,>=6 {_ABOVE_4X_311}"),
+        ("4.2.0", "cp311", "Django>=5.2.15", None),  # admits the newest tested
+        ("4.2.0", "cp311", "Django>=5,<7", None),
+        ("4.2.0", "cp311", "Django<6", None),
+        # on CPython 3.9 the newest tested is 4.2.30
+        (
+            "4.2.0",
+            "cp39",
+            "Django>=5",
+            "Django >=5 allows only versions above the newest version ddtrace 4.x tested on "
+            "CPython 3.9 (2.2.28–4.2.30): untested",
+        ),
+        # a Python the 4.x data does not list: above the highest tested on any
+        (
+            "4.2.0",
+            "cp38",
+            "Django>=6",
+            "Django >=6 allows only versions above the supported range >=2.2.28,<=5.2.15 for "
+            "ddtrace 4.x: untested",
+        ),
+        # 2.x table: aiopg >=0.12.0,<=0.16
+        (
+            "2.5.0",
+            "cp311",
+            "aiopg>=0.17",
+            "aiopg >=0.17 allows only versions above the supported range >=0.12.0,<=0.16 for "
+            "ddtrace 2.x: untested",
+        ),
+        (
+            "2.5.0",
+            "cp311",
+            "aiopg>0.16",
+            "aiopg >0.16 allows only versions above the "
+            "supported range >=0.12.0,<=0.16 for ddtrace 2.x: untested",
+        ),
+        ("2.5.0", "cp311", "aiopg>=0.16", None),
+        ("2.5.0", "cp311", "Django>=6", None),  # the 2.x table has no Django upper bound
+        ("3.0.0", "cp311", "aiopg>=0.17", None),  # 3.x: floors only
+    ],
+)
+def test_a_declared_range_above_the_newest_tested_is_untested(
+    ddtrace_version, target, declared, message
+):
+    name = declared.split("<")[0].split(">")[0].split("=")[0].split("~")[0]
+    spec = SpecifierSet(declared[len(name) :])
+    found = integration_ranges.range_findings(
+        ddtrace_version,
+        Target.from_compact(f"{target}-manylinux_x86_64"),
+        name,
+        spec,
+        source="r.txt:1",
+        strict=True,
+    )
+    assert [f.message for f in found] == ([message] if message else [])
+    for finding in found:
+        assert finding.kind is FindingKind.UNTESTED and not finding.refused
+        assert not finding.problem and finding.version == str(spec)
+
+
+@pytest.mark.parametrize(
+    "poetry, kinds",
+    [
+        ('"^6.0 || ^7.0"', {FindingKind.UNTESTED}),  # every alternative is above
+        ('"^1.6 || ^5.0"', set()),  # one alternative reaches the tested range
+        ('"~1.6 || ~1.7"', {FindingKind.BELOW_MINIMUM}),
+    ],
+)
+def test_a_poetry_union_of_an_integration_is_judged_when_every_alternative_is(
+    tmp_path, poetry, kinds
+):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.poetry.dependencies]\nDjango = {poetry}\n")
+    (pin,) = integration_check.declared_pins(projects=[str(tmp_path)])
+    found = integration_check.pin_findings(pin, "4.2.0", CP311, strict=False)
+    assert {f.kind for f in found} == kinds
+    for finding in found:
+        assert " || " in finding.version and finding.version in finding.message
