@@ -13,7 +13,7 @@ from ddguard.api import parse_ddtrace_requirement
 from ddguard.errors import InputError
 from ddguard.evaluate import Result, exact_version, judge_requirement, wheel_pythons
 from ddguard.knowledge import Knowledge, Release, format_python_ranges
-from ddguard.report import paragraph, result_json
+from ddguard.report import paragraph, result_json, status_word
 from ddguard.target import Target, describe_platform, platform_os_arch
 
 
@@ -93,9 +93,7 @@ class Story:
             for where, pythons in facts["wheel_platforms"].items():
                 out.append(f"    {where}: {', '.join(pythons)}")
         for result in self.verdicts:
-            out.append(
-                f"on {result.target.describe()}: {result.verdict.value}. {paragraph(result)}"
-            )
+            out.append(f"{status_word(result)} ({result.verdict.value}): {paragraph(result)}")
         return "\n".join(out) + "\n"
 
 
@@ -113,6 +111,11 @@ def explain(spec: str, targets: Sequence[Target], knowledge: Optional[Knowledge]
         raise InputError(
             f"no ddtrace release in the database matches {spec!r} "
             f"(it knows {db.releases[0].version} to {db.newest.version}, snapshot of {db.info.fetched})"
+            + (
+                ": refresh it with `ddguard db update`"
+                if pinned is not None and pinned > db.newest.version
+                else ""
+            )
         )
     verdicts = [judge_requirement(db, specifier, t, requirement=spec) for t in targets]
     return Story(spec, releases, db, verdicts)
