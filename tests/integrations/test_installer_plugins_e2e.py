@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
@@ -27,9 +29,11 @@ POETRY_PINS = ["poetry==2.5.1"]
 REFUSAL = "does not work on CPython 3.12, "  # the paragraph's head, after "ddtrace 1.20.19 ..."
 
 
-def _tool_venv(root: Path, python: Path, pins: List[str], wheel: Path) -> Path:
+def _tool_venv(root: Path, python: Path, pins: List[str], wheel: Optional[Path]) -> Path:
+    """A venv with the tool, and ddguard's wheel unless ``wheel`` is None."""
     subprocess.run([str(python), "-m", "venv", str(root)], check=True, capture_output=True)
-    pip = [str(root / "bin" / "python"), "-m", "pip", "install", "-q", *pins, str(wheel)]
+    pip = [str(root / "bin" / "python"), "-m", "pip", "install", "-q", *pins]
+    pip += [str(wheel)] if wheel is not None else []
     done = subprocess.run(pip, capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"cannot install {pins} here: {done.stderr.strip()[-300:]}")
@@ -61,13 +65,52 @@ def stub_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def index_url(stub_wheels: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(stub_wheels))
+    yield from _serve(stub_wheels)
+
+
+@pytest.fixture(scope="session")
+def pdm_plain(tmp_path_factory: pytest.TempPathFactory, py312: Path) -> Path:
+    """PDM without ddguard in its own venv."""
+    return _tool_venv(tmp_path_factory.mktemp("pdm-plain"), py312, PDM_PINS, None) / "pdm"
+
+
+@pytest.fixture(scope="session")
+def poetry_plain(tmp_path_factory: pytest.TempPathFactory, py312: Path) -> Path:
+    """Poetry without ddguard in its own venv."""
+    return _tool_venv(tmp_path_factory.mktemp("poetry-plain"), py312, POETRY_PINS, None) / "poetry"
+
+
+def _serve(directory: Path) -> Iterator[str]:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def ddguard_index(tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path) -> Iterator[str]:
+    """A PEP 503 index over HTTP: ddguard (this checkout), real packaging, stub ddtrace 1.20.19."""
+    simple = tmp_path_factory.mktemp("simple-ddguard")
+    wheels = [make_wheel(simple / "ddtrace", "ddtrace", "1.20.19")]
+    (simple / "ddguard").mkdir()
+    wheels.append(Path(shutil.copy(ddguard_wheel, simple / "ddguard")))
+    fetched = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:"]
+        + ["--dest", str(simple / "packaging"), "packaging>=22"],
+        capture_output=True,
+        text=True,
+    )
+    if fetched.returncode != 0:
+        pytest.skip(f"cannot fetch a packaging wheel: {fetched.stderr.strip()[-300:]}")
+    wheels += (simple / "packaging").glob("packaging-*.whl")
+    for wheel in wheels:
+        (wheel.parent / "index.html").write_text(
+            f'<!DOCTYPE html><html><body><a href="{wheel.name}">{wheel.name}</a></body></html>\n'
+        )
+    yield from _serve(simple)
 
 
 def _environ(home: Path, **extra: str) -> Dict[str, str]:
@@ -308,3 +351,80 @@ def test_poetry_installs_ddtrace_1_20_19_on_311(
     assert "ddguard" not in done.stdout + done.stderr
     assert (project / "poetry.lock").exists()
     assert _installed_ddtrace(project) == "1.20.19"
+
+
+# --- the ddguard[ddtrace] extra through the lockers (no ddguard plugin in the tool) ----------
+
+EXTRA_CASES = [
+    # (dependencies, requires-python, locks): the third, the control without the extra, runs
+    # with PDM only (Poetry takes 12 s for it); neither tool venv holds ddguard's plugin
+    ('"ddguard[ddtrace]", "ddtrace==1.20.19"', "==3.12.*", False),
+    ('"ddguard[ddtrace]", "ddtrace==1.20.19"', "==3.11.*", True),
+    ('"ddguard", "ddtrace==1.20.19"', "==3.12.*", True),
+]
+
+
+def _project(root: Path, requires_python: str, deps: str, index: str, tool: str) -> Path:
+    """A non-package project resolving from ``index`` only (PEP 503 over HTTP)."""
+    root.mkdir(parents=True, exist_ok=True)
+    if tool == "pdm":
+        source = f'[tool.pdm]\ndistribution = false\n\n[[tool.pdm.source]]\nname = "pypi"\nurl = "{index}"\n'
+    else:
+        source = (
+            "[tool.poetry]\npackage-mode = false\n\n"
+            f'[[tool.poetry.source]]\nname = "local"\nurl = "{index}"\npriority = "primary"\n'
+        )
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = "{requires_python}"\n'
+        f"dependencies = [{deps}]\n\n{source}"
+    )
+    return root
+
+
+@pytest.mark.parametrize(("deps", "requires_python", "locks"), EXTRA_CASES)
+def test_pdm_lock_honours_the_extra(
+    pdm_plain: Path,
+    ddguard_index: str,
+    tmp_path: Path,
+    deps: str,
+    requires_python: str,
+    locks: bool,
+    request: pytest.FixtureRequest,
+) -> None:
+    env = _environ(tmp_path / "home")
+    project = _project(tmp_path / "p", requires_python, deps, ddguard_index, "pdm")
+    python = request.getfixturevalue("py311" if "3.11" in requires_python else "py312")
+    _pdm_use(pdm_plain, project, python, env)
+    done = _run([pdm_plain, "lock"], project, env)
+    out = _flat(done.stdout + done.stderr)
+    assert (done.returncode == 0) is locks, out
+    assert (project / "pdm.lock").exists() is locks
+    assert "ddguard refused" not in out
+    if locks:
+        assert 'name = "ddtrace" version = "1.20.19"' in _flat((project / "pdm.lock").read_text())
+    else:
+        assert "ddtrace" in out and "ddguard" in out, out
+
+
+@pytest.mark.parametrize(("deps", "requires_python", "locks"), EXTRA_CASES[:2])
+def test_poetry_lock_honours_the_extra(
+    poetry_plain: Path,
+    ddguard_index: str,
+    tmp_path: Path,
+    deps: str,
+    requires_python: str,
+    locks: bool,
+) -> None:
+    env = _environ(tmp_path / "home")
+    project = _project(tmp_path / "p", requires_python, deps, ddguard_index, "poetry")
+    done = _run([poetry_plain, "lock"], project, env)
+    out = _flat(done.stdout + done.stderr)
+    assert (done.returncode == 0) is locks, out
+    assert (project / "poetry.lock").exists() is locks
+    assert "ddguard refused" not in out
+    if locks:
+        assert 'name = "ddtrace" version = "1.20.19"' in _flat(
+            (project / "poetry.lock").read_text()
+        )
+    else:
+        assert "ddtrace" in out and "ddguard" in out, out
