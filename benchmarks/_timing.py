@@ -41,6 +41,12 @@ def paired_medians(
 def repo_env() -> Dict[str, str]:
     """The environment with ddguard importable from this checkout's src/."""
     src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    # Like an installed wheel: bytecode compiled once up front (a shell exporting
+    # PYTHONDONTWRITEBYTECODE would otherwise make every run recompile edited modules).
+    import compileall
+
+    compileall.compile_dir(src, quiet=1)
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
