@@ -116,6 +116,7 @@ def ddguard_index(tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path)
 def _environ(home: Path, **extra: str) -> Dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PDM_", "POETRY_", "DDGUARD_"))}
     env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONPATH", None)  # the tools see ddguard only where each test puts it
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / "config"),
@@ -428,3 +429,41 @@ def test_poetry_lock_honours_the_extra(
         )
     else:
         assert "ddtrace" in out and "ddguard" in out, out
+
+
+# --- project-local activation, as the README documents (no ddguard in the tool's venv) -------
+
+
+def _tool_has_ddguard(tool: Path) -> bool:
+    python = tool.parent / "python"
+    probe = "import importlib.util as u; print(u.find_spec('ddguard') is not None)"
+    done = subprocess.run(
+        [str(python), "-I", "-c", probe], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip() == "True"
+
+
+def test_pdm_project_plugins_activate_the_guard(
+    pdm_plain: Path, ddguard_index: str, py312: Path, tmp_path: Path
+) -> None:
+    """``[tool.pdm] plugins`` + ``pdm install --plugins``: the next ``pdm lock`` is refused."""
+    env = _environ(tmp_path / "home")
+    project = _project(tmp_path / "p", ">=3.8", '"ddtrace==1.20.19"', ddguard_index, "pdm")
+    text = (
+        (project / "pyproject.toml")
+        .read_text()
+        .replace("distribution = false\n", 'distribution = false\nplugins = ["ddguard"]\n')
+    )
+    (project / "pyproject.toml").write_text(text)
+    _pdm_use(pdm_plain, project, py312, env)
+    unguarded = _run([pdm_plain, "lock"], project, env)  # the control: not active before
+    assert unguarded.returncode == 0, unguarded.stdout + unguarded.stderr
+    (project / "pdm.lock").unlink()
+    plugins = _run([pdm_plain, "install", "--plugins"], project, env)
+    assert plugins.returncode == 0, plugins.stdout + plugins.stderr
+    done = _run([pdm_plain, "lock"], project, env)
+    out = _flat(done.stdout + done.stderr)
+    assert done.returncode == 1, out
+    assert "PdmUsageError" in out and "ddtrace 1.20.19" in out and REFUSAL in out
+    assert not (project / "pdm.lock").exists()
+    assert not _tool_has_ddguard(pdm_plain)
