@@ -146,6 +146,7 @@ def result_json(result: Result) -> Dict[str, Any]:
         "reasons": [r.text for r in result.reasons],
         "reason_codes": [r.code.value for r in result.reasons],
         "warnings": [w.text for w in result.warnings],
+        "warning_codes": [w.code.value for w in result.warnings],
         "fix": result.fix,
         "compatible_range": result.compatible_range,
         "alternatives": list(result.alternatives),

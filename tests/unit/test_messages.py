@@ -64,3 +64,15 @@ def test_a_file_named_twice_is_reported_once(tmp_path, monkeypatch, capsys):
     ]
     assert main(args) == 1
     assert capsys.readouterr().out.count("REFUSED:") == 1
+
+
+def test_json_carries_the_facts_of_the_paragraph():
+    import json
+
+    from ddguard.report import render_json
+
+    report = ddguard.check(["ddtrace==1.20.19"], C("cp312-manylinux_x86_64"))
+    (result,) = json.loads(render_json(report))["results"]
+    assert result["reason_codes"] == ["line-runtime", "no-wheel-for-python"]
+    assert result["warning_codes"] == ["end-of-life"]
+    assert result["fix"] in result["message"] and result["verdict"] == "incompatible"
