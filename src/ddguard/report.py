@@ -30,7 +30,7 @@ def paragraph(result: Result) -> str:
     subject = f"ddtrace {result.version}" if result.version else result.requirement
     picked = ""
     if result.picked:
-        picked = f" (the release pip picks for {result.requirement})"
+        picked = f" (the release an installer picks for {result.requirement})"
     reasons = [r.text for r in result.reasons]
     warnings = [w.text for w in result.warnings]
     if result.verdict is Verdict.INCOMPATIBLE:
@@ -47,12 +47,12 @@ def paragraph(result: Result) -> str:
     else:
         head = f"{subject}{picked} works on {target}{where}."
     text = head
-    if result.alternatives:  # a union: what each alternative gives here
-        text += " Alternatives: " + "; ".join(result.alternatives) + "."
     if reasons:
         text += " Why: " + "; ".join(reasons) + "."
     if warnings:  # not why it is refused: said apart
         text += " Also: " + "; ".join(warnings) + "."
+    if result.alternatives:  # a union: what each alternative gives here
+        text += " Alternatives: " + "; ".join(result.alternatives) + "."
     if result.fix:
         text += " Fix: " + result.fix + "."
     return text

@@ -187,5 +187,5 @@ def test_cli_judges_the_union_of_a_project(capsys):
     code = cli.main(["check", "--project", str(PROJECT), "--target", "cp312-manylinux_x86_64"])
     out = capsys.readouterr().out
     assert code == 1  # the legacy group's ~1.20 pick does not work on 3.12
-    assert 'ddtrace 2.8.7 (the release pip picks for ddtrace = "^1.20 || ~2.8")' in out
+    assert 'ddtrace 2.8.7 (the release an installer picks for ddtrace = "^1.20 || ~2.8")' in out
     assert ">=2.8,<2.9: >=2.8.0,<=2.8.7 works here (the pick)" in out
