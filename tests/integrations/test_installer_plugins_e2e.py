@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,8 +82,11 @@ def poetry_plain(tmp_path_factory: pytest.TempPathFactory, py312: Path) -> Path:
 
 
 def _serve(directory: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -90,26 +94,66 @@ def _serve(directory: Path) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
-def ddguard_index(tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path) -> Iterator[str]:
-    """A PEP 503 index over HTTP: ddguard (this checkout), real packaging, stub ddtrace 1.20.19."""
-    simple = tmp_path_factory.mktemp("simple-ddguard")
-    wheels = [make_wheel(simple / "ddtrace", "ddtrace", "1.20.19")]
-    (simple / "ddguard").mkdir()
-    wheels.append(Path(shutil.copy(ddguard_wheel, simple / "ddguard")))
+def _pep503(simple: Path) -> None:
+    """Move the wheels in ``simple`` into ``simple/<name>/`` pages (PEP 503)."""
+    for wheel in sorted(simple.glob("*.whl")):
+        name = re.sub(r"[-_.]+", "-", wheel.name.split("-")[0]).lower()
+        (simple / name).mkdir(exist_ok=True)
+        wheel.rename(simple / name / wheel.name)
+    for page in simple.iterdir():
+        links = "".join(f'<a href="{w.name}">{w.name}</a>\n' for w in sorted(page.glob("*.whl")))
+        (page / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
+
+
+def _fetch(python: Path, dest: Path, *requirements: str) -> None:
+    """``pip download`` wheels for ``python`` (no dependencies) into ``dest``."""
     fetched = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:"]
-        + ["--dest", str(simple / "packaging"), "packaging>=22"],
+        [str(python), "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:"]
+        + ["--dest", str(dest), *requirements],
         capture_output=True,
         text=True,
     )
     if fetched.returncode != 0:
-        pytest.skip(f"cannot fetch a packaging wheel: {fetched.stderr.strip()[-300:]}")
-    wheels += (simple / "packaging").glob("packaging-*.whl")
-    for wheel in wheels:
-        (wheel.parent / "index.html").write_text(
-            f'<!DOCTYPE html><html><body><a href="{wheel.name}">{wheel.name}</a></body></html>\n'
-        )
+        pytest.skip(f"cannot fetch {requirements}: {fetched.stderr.strip()[-300:]}")
+
+
+def _ddguard_tree(root: Path, ddguard_wheel: Path) -> Path:
+    """ddguard (this checkout), stub ddtrace 1.20.19 and a real packaging, as loose wheels."""
+    make_wheel(root, "ddtrace", "1.20.19")
+    shutil.copy(ddguard_wheel, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def ddguard_index(tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path) -> Iterator[str]:
+    """A PEP 503 index over HTTP: ddguard (this checkout), real packaging, stub ddtrace 1.20.19."""
+    simple = _ddguard_tree(tmp_path_factory.mktemp("simple-ddguard"), ddguard_wheel)
+    _fetch(Path(sys.executable), simple, "packaging>=22")
+    _pep503(simple)
+    yield from _serve(simple)
+
+
+@pytest.fixture(scope="session")
+def poetry_mirror_index(
+    tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path, poetry_plain: Path
+) -> Iterator[str]:
+    """:func:`ddguard_index` plus every distribution in Poetry's own venv.
+
+    Poetry installs ``requires-plugins`` with the project's sources and treats every
+    package of its own environment as a pinned dependency that those sources must serve,
+    with the platform-conditional ones (xattr on macOS...) as well.
+    """
+    simple = _ddguard_tree(tmp_path_factory.mktemp("simple-mirror"), ddguard_wheel)
+    python = poetry_plain.parent / "python"
+    frozen = subprocess.run(
+        [str(python), "-m", "pip", "freeze", "--all"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    _fetch(python, simple, *frozen)
+    # the solver also wants what Poetry needs on other platforms: stubs will do
+    for name, version in [("xattr", "1.1.0"), ("pywin32-ctypes", "0.2.3"), ("colorama", "0.4.6")]:
+        make_wheel(simple, name, version)
+    make_wheel(simple, "httpx2-jsfetch", "0.1.0")
+    _pep503(simple)
     yield from _serve(simple)
 
 
@@ -467,3 +511,32 @@ def test_pdm_project_plugins_activate_the_guard(
     assert "PdmUsageError" in out and "ddtrace 1.20.19" in out and REFUSAL in out
     assert not (project / "pdm.lock").exists()
     assert not _tool_has_ddguard(pdm_plain)
+
+
+def test_poetry_requires_plugins_activate_the_guard_from_the_next_command(
+    poetry_plain: Path, poetry_mirror_index: str, py312: Path, tmp_path: Path
+) -> None:
+    """``[tool.poetry.requires-plugins]``: only ``poetry install`` puts ddguard into
+    .poetry/plugins, after Poetry has loaded its plugins, so the guard is active from the
+    next command; ``poetry install --dry-run`` bootstraps it without installing anything."""
+    env = _environ(tmp_path / "home")
+    deps = '"ddtrace==1.20.19"'
+    project = _project(tmp_path / "p", ">=3.8", deps, poetry_mirror_index, "poetry")
+    with (project / "pyproject.toml").open("a") as f:
+        f.write('\n[tool.poetry.requires-plugins]\nddguard = ">=0.1"\n')
+    _poetry_env(poetry_plain, project, py312, env)
+    first = _run([poetry_plain, "install", "--dry-run"], project, env)
+    out = _flat(first.stdout + first.stderr)
+    assert first.returncode == 0, out
+    assert "Installing Poetry plugins only for the current project" in out
+    assert list((project / ".poetry" / "plugins").glob("ddguard-*.dist-info")), out
+    assert "ddguard refused" not in out  # not loaded yet in the process that installed it
+    assert _installed_ddtrace(project) is None
+    for command in ("install", "lock"):
+        done = _run([poetry_plain, command], project, env)
+        out = _flat(done.stdout + done.stderr)
+        assert done.returncode == 1, out
+        assert f"ddguard refused `poetry {command}`" in out and REFUSAL in out
+    assert not (project / "poetry.lock").exists()
+    assert _installed_ddtrace(project) is None
+    assert not _tool_has_ddguard(poetry_plain)
