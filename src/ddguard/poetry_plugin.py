@@ -3,8 +3,10 @@ when the project's ddtrace does not work on the command's environment or on a Py
 project declares.
 
 Registered under the ``poetry.application.plugin`` entry point group; activate it per
-project with ``[tool.poetry.requires-plugins] ddguard = ">=0.1"`` (Poetry installs it into
-the project's ``.poetry/plugins``), or for every project with ``poetry self add ddguard``.
+project with ``[tool.poetry.requires-plugins] ddguard = ">=0.1"`` (``poetry install``
+installs it into the project's ``.poetry/plugins`` after plugins are loaded, so it guards
+from the next command: bootstrap with ``poetry install --dry-run``), or for every project
+with ``poetry self add ddguard``.
 
 It listens to cleo's console command event, which Poetry dispatches after it has chosen
 the command's environment and before the command runs: nothing is locked or installed
