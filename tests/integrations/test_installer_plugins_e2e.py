@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 import pytest
 
@@ -176,7 +176,9 @@ def _environ(home: Path, **extra: str) -> Dict[str, str]:
     return env
 
 
-def _run(args: List[str], cwd: Path, env: Dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: Sequence[Union[str, Path]], cwd: Path, env: Dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=240
     )
