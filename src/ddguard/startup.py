@@ -37,7 +37,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import List, NoReturn, Optional, Tuple
 
-    from ddguard.evaluate import Result
+    from ddguard.evaluate import Reason, Result, Verdict
     from ddguard.target import Target
 
 MODES = ("strict", "warn", "off")
@@ -51,6 +51,7 @@ INCOMPATIBLE = "incompatible"
 SOURCE_BUILD = "source-build"
 UNKNOWN = "unknown"
 MISSING = "missing"
+_CACHED_VERDICTS = (COMPATIBLE, INCOMPATIBLE, SOURCE_BUILD, UNKNOWN)  # MISSING is never cached
 
 
 class DDGuardWarning(ImportWarning):
@@ -314,9 +315,14 @@ def _version_of(dist_info_name: str) -> str:
 # --- cache -------------------------------------------------------------------------------
 
 
-def cache_path() -> str:
+def _cache_dir() -> str:
+    """ddguard's user cache directory (the startup cache, ``ddguard db update``'s copy)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "ddguard", "startup-cache.txt")
+    return os.path.join(base, "ddguard")
+
+
+def cache_path() -> str:
+    return os.path.join(_cache_dir(), "startup-cache.txt")
 
 
 def _mtime(path: Optional[str]) -> str:
@@ -337,7 +343,6 @@ def cache_key(locations: List[Location]) -> str:
         libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
     except (AttributeError, ValueError, OSError):
         libc = ""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     db = os.environ.get("DDGUARD_DB") or ""
     parts = [
         CACHE_FORMAT,
@@ -351,7 +356,7 @@ def cache_key(locations: List[Location]) -> str:
         libc,
         db,
         _mtime(db),
-        _mtime(os.path.join(base, "ddguard", "releases.json")),
+        _mtime(os.path.join(_cache_dir(), "releases.json")),
     ]
     for location in locations:
         info = location.dist_info
@@ -368,17 +373,7 @@ def read_cache(key: str) -> Optional[Outcome]:
         return None
     for line in text.split("\n"):
         fields = line.split(_SEP)
-        if (
-            len(fields) >= 3
-            and fields[0] == key
-            and fields[1]
-            in (
-                COMPATIBLE,
-                INCOMPATIBLE,
-                SOURCE_BUILD,
-                UNKNOWN,
-            )
-        ):
+        if len(fields) >= 3 and fields[0] == key and fields[1] in _CACHED_VERDICTS:
             return Outcome(fields[1], fields[2], tuple(fields[3:]))
     return None
 
@@ -433,6 +428,8 @@ def evaluate(locations: List[Location]) -> Outcome:
 
 def judge_installed(location: Location, host: Target) -> Optional[Result]:
     """The engine's Result for the installed ddtrace on ``host`` (None: nothing to say)."""
+    import dataclasses
+
     from packaging.specifiers import SpecifierSet
     from packaging.version import InvalidVersion, Version
 
@@ -521,8 +518,8 @@ def judge_installed(location: Location, host: Target) -> Optional[Result]:
     )
     if tag_reasons:
         if result.verdict is Verdict.INCOMPATIBLE:
-            return _replace(result, reasons=tag_reasons + result.reasons)
-        return _replace(
+            return dataclasses.replace(result, reasons=tag_reasons + result.reasons)
+        return dataclasses.replace(
             result, verdict=Verdict.INCOMPATIBLE, reasons=tag_reasons, fix=reinstall, refused=True
         )
     if result.verdict is Verdict.SOURCE_BUILD:
@@ -537,13 +534,12 @@ def _result(
     requirement: str,
     version: Optional[str],
     source: str,
-    verdict: object,
-    reasons: Tuple[object, ...],
+    verdict: Verdict,
+    reasons: Tuple[Reason, ...],
     fix: Optional[str],
 ) -> Result:
     from ddguard.evaluate import Result, Verdict
 
-    assert isinstance(verdict, Verdict)
     return Result(
         requirement,
         source,
@@ -551,18 +547,12 @@ def _result(
         version,
         verdict,
         None,
-        reasons,  # type: ignore[arg-type]
+        reasons,
         (),
         fix,
         refused=verdict is Verdict.INCOMPATIBLE,
         compatible_range=None,
     )
-
-
-def _replace(result: Result, **changes: object) -> Result:
-    import dataclasses
-
-    return dataclasses.replace(result, **changes)  # type: ignore[arg-type]
 
 
 def wheel_tags(dist_info: str) -> List[str]:
