@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union
 
 from packaging.specifiers import SpecifierSet
@@ -294,51 +294,7 @@ def judge_requirement(
         return _result(knowledge, release, target, requirement, source, options, specifier=None)
 
     in_range = knowledge.releases_in(specifier, prereleases=_prereleases(specifier))
-    if not in_range:
-        newest = knowledge.newest
-        reason = Reason(
-            ReasonCode.NEWER_THAN_DATABASE,
-            f"no release in the database (newest: {newest.version}, {knowledge.info.fetched}) "
-            f"matches {specifier}",
-        )
-        return unknown_result(requirement, source, target, None, reason, _refresh_fix(), options)
-    pick = installer_pick(in_range, target)
-    compatible = [
-        r
-        for r in in_range
-        if not r.yanked and judge_release(knowledge, r, target).verdict is Verdict.COMPATIBLE
-    ]
-    compatible_range = (
-        summarize_versions(knowledge, compatible, within=in_range) if compatible else None
-    )
-    if pick is None:
-        reason = Reason(
-            ReasonCode.NO_RELEASE_IN_RANGE,
-            f"no release in {specifier} installs on {target.describe()}",
-        )
-        return Result(
-            requirement,
-            source,
-            target,
-            None,
-            Verdict.INCOMPATIBLE,
-            None,
-            (reason,),
-            (),
-            _fix(knowledge, None, target, specifier),
-            refused=True,
-            compatible_range=None,
-        )
-    return _result(
-        knowledge,
-        pick,
-        target,
-        requirement,
-        source,
-        options,
-        specifier=specifier,
-        compatible_range=compatible_range,
-    )
+    return _judge_range(knowledge, specifier, in_range, target, requirement, source, options)
 
 
 def _prereleases(specifier: SpecifierSet) -> Optional[bool]:
@@ -390,11 +346,29 @@ def _judge_union(
         per.append((alternative, found))
     allowed = {r.version for _, found in per for r in found}
     in_range = [r for r in knowledge.releases if r.version in allowed]
+    return _judge_range(
+        knowledge, union, in_range, target, requirement, source, options, alternatives=per
+    )
+
+
+def _judge_range(
+    knowledge: Knowledge,
+    specifier: Specifier,
+    in_range: Sequence[Release],
+    target: Target,
+    requirement: str,
+    source: str,
+    options: Options,
+    alternatives: Sequence[Tuple[SpecifierSet, Sequence[Release]]] = (),
+) -> Result:
+    """The installer's pick among ``in_range`` (the releases ``specifier`` allows), judged,
+    with the part of the range that works here and, for a union, what each alternative gives."""
     if not in_range:
+        newest = knowledge.newest
         reason = Reason(
             ReasonCode.NEWER_THAN_DATABASE,
             f"no release in the database (newest: {newest.version}, {knowledge.info.fetched}) "
-            f"matches {union}",
+            f"matches {specifier}",
         )
         return unknown_result(requirement, source, target, None, reason, _refresh_fix(), options)
     verdicts: Dict[Version, bool] = {}
@@ -407,12 +381,13 @@ def _judge_union(
         return verdicts[r.version]
 
     pick = installer_pick(in_range, target)
-    compatible = [r for r in in_range if works(r)]
-    described = tuple(_alternative_text(knowledge, a, found, works, pick) for a, found in per)
+    described = tuple(
+        _alternative_text(knowledge, a, found, works, pick) for a, found in alternatives
+    )
     if pick is None:
         reason = Reason(
             ReasonCode.NO_RELEASE_IN_RANGE,
-            f"no release in {union} installs on {target.describe()}",
+            f"no release in {specifier} installs on {target.describe()}",
         )
         return Result(
             requirement,
@@ -423,24 +398,25 @@ def _judge_union(
             None,
             (reason,),
             (),
-            _fix(knowledge, None, target, union),
+            _fix(knowledge, None, target, specifier),
             refused=True,
             compatible_range=None,
             alternatives=described,
         )
-    result = _result(
+    compatible = [r for r in in_range if works(r)]
+    return _result(
         knowledge,
         pick,
         target,
         requirement,
         source,
         options,
-        specifier=union,
+        specifier=specifier,
         compatible_range=(
             summarize_versions(knowledge, compatible, within=in_range) if compatible else None
         ),
+        alternatives=described,
     )
-    return replace(result, alternatives=described)
 
 
 def _beyond(specifier: SpecifierSet, newest: Version) -> bool:
@@ -495,6 +471,7 @@ def _result(
     options: Options,
     specifier: Optional[Specifier],
     compatible_range: Optional[str] = None,
+    alternatives: Tuple[str, ...] = (),
 ) -> Result:
     judged = judge_release(knowledge, release, target)
     refused = _refused(judged.verdict, judged.warnings, options)
@@ -524,6 +501,7 @@ def _result(
         refused=refused,
         compatible_range=compatible_range,
         picked=specifier is not None,
+        alternatives=alternatives,
     )
 
 
