@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -47,3 +48,14 @@ def py311() -> Path:
 @pytest.fixture(scope="session")
 def py312() -> Path:
     return pyenv_python("3.12")
+
+
+def run(argv: List[str], *, timeout: int = 120, **kw: object) -> subprocess.CompletedProcess[str]:
+    """``argv`` with text output captured."""
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)  # type: ignore[call-overload, no-any-return]
+
+
+def pip(python: Path, *args: str) -> None:
+    """``python -m pip -q ARGS``, which must succeed."""
+    done = run([str(python), "-m", "pip", "--disable-pip-version-check", "-q", *args])
+    assert done.returncode == 0, done.stderr

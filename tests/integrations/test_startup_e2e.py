@@ -4,18 +4,17 @@ into venvs of the pyenv CPythons, stub ddtrace wheels, ``python -c "import ddtra
 from __future__ import annotations
 
 import os
-import subprocess
+import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
+from conftest import pip, run
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stubwheel import make_wheel
 
-ROOT = Path(__file__).resolve().parents[2]
 PY311 = Path("/root/.pyenv/versions/3.11.7/bin/python")
 PY312 = Path("/root/.pyenv/versions/3.12.1/bin/python")
 CP311_TAG = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
@@ -27,32 +26,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def run(argv: List[str], **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)  # type: ignore[call-overload, no-any-return]
-
-
-def pip(python: Path, *args: str) -> None:
-    done = run([str(python), "-m", "pip", "--disable-pip-version-check", "-q", *args])
-    assert done.returncode == 0, done.stderr
-
-
 @pytest.fixture(scope="session")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """ddguard's wheel, built once, and the stub ddtrace wheels, in one find-links dir."""
+def wheels(tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path) -> Path:
+    """ddguard's wheel (the session's) and the stub ddtrace wheels, in one find-links dir."""
     out = tmp_path_factory.mktemp("wheels")
-    argv = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)]
-    if _has("hatchling"):  # build with the env's hatchling rather than fetching one
-        argv.append("--no-build-isolation")
-    done = run(argv)
-    assert done.returncode == 0, done.stderr
+    shutil.copy(ddguard_wheel, out)
     make_wheel(out, "ddtrace", "1.20.19", CP311_TAG, files=STUB)
     return out
-
-
-def _has(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
 
 
 def make_venv(base: Path, python: Path, wheels: Path) -> Path:

@@ -10,13 +10,12 @@ tests skip when the index is unreachable.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
-from conftest import pyenv_python
+from conftest import pip, pyenv_python, run
 
 pytestmark = [
     pytest.mark.network,
@@ -35,15 +34,6 @@ CP311 = [
     "--platform",
     "manylinux2014_x86_64",
 ]
-
-
-def run(argv: List[str], **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)  # type: ignore[call-overload, no-any-return]
-
-
-def pip(python: Path, *args: str) -> None:
-    done = run([str(python), "-m", "pip", "--disable-pip-version-check", "-q", *args])
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="session")
