@@ -98,10 +98,6 @@ class Release:
     def yanked(self) -> bool:
         return self.yank_reason is not None
 
-    @property
-    def requires_python_spec(self) -> Optional[SpecifierSet]:
-        return _specifier(self.requires_python) if self.requires_python else None
-
     def admits_python(self, python_full_version: str) -> bool:
         """Whether Requires-Python admits this Python (no Requires-Python admits all)."""
         return self.requires_python is None or _admits(self.requires_python, python_full_version)

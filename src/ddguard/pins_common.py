@@ -66,10 +66,6 @@ Names = AbstractSet[str]  # canonical names of the packages a scan looks for
 DDTRACE: Names = frozenset({"ddtrace"})
 
 
-def is_ddtrace(name: str) -> bool:
-    return canonical(name) == "ddtrace"
-
-
 def wanted(name: str, names: Names = DDTRACE) -> bool:
     """Whether ``name`` is one of the (canonical) ``names`` a scan looks for."""
     return canonical(name) in names

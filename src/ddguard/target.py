@@ -92,19 +92,6 @@ class Target:
                 return "glibc"
         return None
 
-    @property
-    def libc_version(self) -> Optional[Tuple[int, int]]:
-        """Newest glibc/musl version the platform tags admit."""
-        versions = [_linux_tag_version(p) for p in self.platforms]
-        known = [v for v in versions if v is not None]
-        return max(known) if known else None
-
-    @property
-    def macos_version(self) -> Optional[Tuple[int, int]]:
-        versions = [_macos_tag_version(p) for p in self.platforms]
-        known = [v for v in versions if v is not None]
-        return max(known) if known else None
-
     def tags(self) -> FrozenSet[_tags.Tag]:
         """Every wheel tag this target installs, as pip computes it."""
         return _compute_tags(self)
@@ -334,22 +321,6 @@ def _platform_arch(platform: str) -> str:
 
 def _normal_arch(arch: str) -> str:
     return {"amd64": "x86_64", "x86": "i686", "i386": "i686", "arm64": "aarch64"}.get(arch, arch)
-
-
-def _linux_tag_version(platform: str) -> Optional[Tuple[int, int]]:
-    legacy = {"manylinux2014": (2, 17), "manylinux2010": (2, 12), "manylinux1": (2, 5)}
-    prefix = platform.split("_", 1)[0]
-    if prefix in legacy:
-        return legacy[prefix]
-    parts = platform.split("_")
-    if (
-        prefix in ("manylinux", "musllinux")
-        and len(parts) >= 4
-        and parts[1].isdigit()
-        and parts[2].isdigit()
-    ):
-        return (int(parts[1]), int(parts[2]))
-    return None
 
 
 def _macos_tag_version(platform: str) -> Optional[Tuple[int, int]]:
