@@ -22,6 +22,10 @@ from ddguard.evaluate import (
     ReasonCode,
     Result,
     Verdict,
+    exact_version,
+    installer_pick,
+    is_refused,
+    judge_release,
     judge_requirement,
     unknown_result,
 )
@@ -218,10 +222,6 @@ def python_range_notes(
     """For each pin: the CPython versions inside the project's declared Python range on
     which it is refused (on each target's platform), e.g. ``ddtrace==1.20.19`` under
     ``requires-python = ">=3.8"`` breaks on CPython 3.12+."""
-    from dataclasses import replace
-
-    from ddguard.knowledge import format_python_ranges, merge_ranges
-
     db = knowledge or _knowledge.load()
     options = Options(allow_source_build=allow_source_build, strict=strict)
     pins = list(pins)
@@ -264,7 +264,7 @@ def python_range_notes(
             ]
             if not bad:
                 continue
-            where = format_python_ranges(merge_ranges([(m, m) for m in bad]))
+            where = _knowledge.format_python_ranges(_knowledge.merge_ranges([(m, m) for m in bad]))
             notes.append(
                 f"{pin.source}: {pin.requirement} does not work on CPython {where} "
                 f"({target.platform_description()}), which the project's Python range "
@@ -282,8 +282,6 @@ def _refused_on(
 ) -> bool:
     """Would a check refuse ``specifier`` on ``target``? The verdict alone, without the
     fix-finding work of :func:`judge_requirement` (the range notes judge many targets)."""
-    from ddguard.evaluate import _refused, exact_version, installer_pick, judge_release
-
     if not isinstance(specifier, SpecifierSet):  # a union (rare): the whole judgement
         return judge_requirement(db, specifier, target, options=options).refused
     pinned = exact_version(specifier)
@@ -300,14 +298,12 @@ def _refused_on(
             return True
         release = picked
     judged = judge_release(db, release, target)
-    return _refused(judged.verdict, judged.warnings, options)
+    return is_refused(judged.verdict, judged.warnings, options)
 
 
 def _known_minors(db: _knowledge.Knowledge, pins: Sequence[Pin]) -> List[Tuple[int, int]]:
     """CPython 3 minors worth judging: those of the release lines' policy, and those the
     pinned releases publish wheels for (cheaper than reading every release's wheels)."""
-    from ddguard.evaluate import exact_version
-
     highs: List[Tuple[int, int]] = []
     lows: List[Tuple[int, int]] = []
     for line in db.lines:

@@ -474,7 +474,7 @@ def _result(
     alternatives: Tuple[str, ...] = (),
 ) -> Result:
     judged = judge_release(knowledge, release, target)
-    refused = _refused(judged.verdict, judged.warnings, options)
+    refused = is_refused(judged.verdict, judged.warnings, options)
     fix = None
     if judged.verdict is not Verdict.COMPATIBLE or refused:
         fix = _fix(
@@ -505,7 +505,8 @@ def _result(
     )
 
 
-def _refused(verdict: Verdict, warnings: Sequence[Reason], options: Options) -> bool:
+def is_refused(verdict: Verdict, warnings: Sequence[Reason], options: Options) -> bool:
+    """Whether a check refuses this verdict under ``options`` (strict, source builds)."""
     if verdict is Verdict.COMPATIBLE:
         return options.strict and any(w.code is ReasonCode.END_OF_LIFE for w in warnings)
     if verdict is Verdict.SOURCE_BUILD:
