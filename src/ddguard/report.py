@@ -190,6 +190,10 @@ def _cell(text: Optional[str]) -> str:
     return "<br>".join(_lines(text))
 
 
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
 def render_markdown(report: Report) -> str:
     """A table for pull-request comments."""
     rows = [
@@ -199,35 +203,25 @@ def render_markdown(report: Report) -> str:
     for result in report.results:
         subject = result.requirement + (f" → {result.version}" if result.picked else "")
         rows.append(
-            "| "
-            + " | ".join(
-                _cell(c)
-                for c in (
-                    status_word(result),
-                    subject,
-                    result.source,
-                    result.target.describe(),
-                    result.verdict.value,
-                    paragraph(result),
-                )
+            _row(
+                status_word(result),
+                subject,
+                result.source,
+                result.target.describe(),
+                result.verdict.value,
+                paragraph(result),
             )
-            + " |"
         )
     for finding in report.integrations:
         rows.append(
-            "| "
-            + " | ".join(
-                _cell(c)
-                for c in (
-                    finding_word(finding),
-                    f"{finding.package}=={finding.version}",
-                    finding.source,
-                    finding.target.describe(),
-                    f"integration {finding.kind.value}",
-                    finding.message,
-                )
+            _row(
+                finding_word(finding),
+                f"{finding.package}=={finding.version}",
+                finding.source,
+                finding.target.describe(),
+                f"integration {finding.kind.value}",
+                finding.message,
             )
-            + " |"
         )
     out = "\n".join(rows) + "\n" if len(rows) > 2 else "no ddtrace requirement to check\n"
     if report.notes:
