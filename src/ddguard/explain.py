@@ -14,7 +14,7 @@ from ddguard.errors import InputError
 from ddguard.evaluate import Result, exact_version, judge_requirement, wheel_pythons
 from ddguard.knowledge import Knowledge, Release, format_python_ranges
 from ddguard.report import paragraph, result_json, status_word
-from ddguard.target import Target, describe_platform, platform_os_arch
+from ddguard.target import Target, describe_platform
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,7 @@ def matrix_rows(db: Knowledge, release: Optional[str]) -> Dict[str, List[Dict[st
         lines = tuple(
             line
             for line in lines
-            if db.releases_in(
-                SpecifierSet(f"{spec}") & SpecifierSet(line.specifier), prereleases=True
-            )
+            if db.releases_in(spec & SpecifierSet(line.specifier), prereleases=True)
         )
     releases = [
         {
@@ -229,4 +227,4 @@ def _text_table(columns: Sequence[Any], rows: Sequence[Dict[str, str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["Story", "explain", "matrix", "platform_os_arch"]
+__all__ = ["Story", "explain", "matrix"]
