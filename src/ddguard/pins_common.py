@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING, AbstractSet, Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ddguard.errors import InputError
+from ddguard.installed import canonical as canonical  # re-exported for the readers
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -56,10 +57,6 @@ def load_toml(text: str, path: str) -> Dict[str, Any]:
         line = int(found.group(1)) if found else None
         what = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "invalid TOML"
         raise InputError(f"invalid TOML: {what}", path, line) from None
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 Names = AbstractSet[str]  # canonical names of the packages a scan looks for

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
 from ddguard.errors import InputError
-from ddguard.pins_common import DDTRACE, Names, make_pin, read_text
+from ddguard.pins_common import DDTRACE, LineIndex, Names, make_pin, read_text
 
 if TYPE_CHECKING:
     from ddguard.pins import ProjectScan
@@ -190,7 +190,6 @@ def read_pyproject_tox(tox: Dict[str, Any], text: str, path: str, state: ReadSta
     envs = tox.get("env")
     for name, table in envs.items() if isinstance(envs, dict) else []:
         tables.append((f"env.{name}", f"tox env '{name}'", table))
-    from ddguard.pins_common import LineIndex
     from ddguard.pins_reqfile import read_lines
 
     index = LineIndex(text)

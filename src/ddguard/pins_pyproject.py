@@ -15,6 +15,8 @@ from ddguard.pins_common import (
     LineIndex,
     Names,
     and_markers,
+    canonical,
+    leading_name,
     load_toml,
     make_pin,
     marker_or_error,
@@ -22,6 +24,7 @@ from ddguard.pins_common import (
     read_text,
     url_pin_facts,
     wanted,
+    wheel_facts,
 )
 
 if TYPE_CHECKING:
@@ -81,8 +84,6 @@ class Collector:
                     self.names,
                 )
             else:
-                from ddguard.pins_common import leading_name
-
                 name = leading_name(value.strip())
                 if name is not None and not wanted(name, self.names):
                     continue  # mentions a wanted name without naming it: claim no line
@@ -318,8 +319,6 @@ def poetry(tool: Dict[str, Any], c: Collector) -> None:
     python = deps.get("python")
     if python is not None:
         c.set_python(python, ["tool.poetry.dependencies"], "python", poetry=True)
-    from ddguard.pins_common import canonical
-
     extras: Dict[str, List[str]] = {}
     for extra, members in _table(tool, "extras").items():
         for name in members if isinstance(members, list) else []:
@@ -412,8 +411,6 @@ def poetry_pin(
             f"git dependency {table['git']} ({ref}): its version is only known once it is built"
         )
     elif "path" in table:
-        from ddguard.pins_common import wheel_facts
-
         facts = wheel_facts(str(table["path"]))
         if facts is None:
             unknown = f"path dependency {table['path']}: its version is only known once it is built"

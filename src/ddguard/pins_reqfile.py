@@ -17,6 +17,7 @@ from ddguard.errors import InputError
 from ddguard.pins_common import (
     DDTRACE,
     Names,
+    and_markers,
     canonical,
     make_pin,
     marker_or_error,
@@ -169,8 +170,6 @@ def _with_marker(pin: Pin, marker_text: Optional[str], path: str, line: int) -> 
     if marker_text is None:
         return pin
     from dataclasses import replace
-
-    from ddguard.pins_common import and_markers
 
     return replace(pin, marker=and_markers(pin.marker, marker_or_error(marker_text, path, line)))
 
