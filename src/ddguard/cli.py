@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 from ddguard import __version__
@@ -198,11 +199,9 @@ def run_check(args: argparse.Namespace) -> int:
         for path in projects:
             scan = pins.scan_project(path, names)
             if names:
-                from dataclasses import replace as replaced
-
                 found, more = split_ddtrace(scan.pins)
                 others.extend(more)
-                scan = replaced(scan, pins=tuple(found))
+                scan = replace(scan, pins=tuple(found))
             items.extend(scan.pins)
             notes.extend(scan.notes)
             found_pins = found_pins or bool(scan.pins)
@@ -230,8 +229,6 @@ def run_check(args: argparse.Namespace) -> int:
             items.append(f"ddtrace=={installed}")
     report = check(items, targets, allow_source_build=args.allow_source_build, strict=args.strict)
     if notes:
-        from dataclasses import replace
-
         report = replace(report, notes=tuple(notes))
     if args.integrations:
         from ddguard.integration_check import findings_for
@@ -261,10 +258,8 @@ def _unique(items: List[_Item]) -> List[_Item]:
 
 
 def _installed_ddtrace_version() -> Optional[str]:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-    except ImportError:  # pragma: no cover - Python < 3.8 is not supported
-        return None
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("ddtrace")
     except PackageNotFoundError:
