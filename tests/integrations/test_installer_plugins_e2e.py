@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 PDM_PINS = ["pdm==2.29.4", "hishel[httpx2]==1.4.0"]  # hishel 2 breaks pdm 2.29
 POETRY_PINS = ["poetry==2.5.1"]
+DDTRACE_DEP = '"ddtrace==1.20.19"'  # the dependencies entry of the refused projects
 REFUSAL = "does not work on CPython 3.12, "  # the paragraph's head, after "ddtrace 1.20.19 ..."
 
 
@@ -201,30 +202,29 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-# --- PDM ----------------------------------------------------------------------------------
-
-
-def _pdm_project(
-    root: Path, requires_python: str, wheels: Path, deps: str = '"ddtrace==1.20.19"'
+def _project(
+    root: Path, requires_python: str, deps: str, index: Union[str, Path], tool: str
 ) -> Path:
+    """A non-package project resolving from ``index`` only: a PEP 503 page over HTTP, or
+    (PDM) a directory of wheels as find-links."""
     root.mkdir(parents=True, exist_ok=True)
+    if tool == "pdm":
+        url = index.as_uri() if isinstance(index, Path) else index
+        kind = 'type = "find_links"\n' if isinstance(index, Path) else ""
+        source = f'[tool.pdm]\ndistribution = false\n\n[[tool.pdm.source]]\nname = "pypi"\nurl = "{url}"\n{kind}'
+    else:
+        source = (
+            "[tool.poetry]\npackage-mode = false\n\n"
+            f'[[tool.poetry.source]]\nname = "local"\nurl = "{index}"\npriority = "primary"\n'
+        )
     (root / "pyproject.toml").write_text(
-        f"""[project]
-name = "demo"
-version = "0.1.0"
-requires-python = "{requires_python}"
-dependencies = [{deps}]
-
-[tool.pdm]
-distribution = false
-
-[[tool.pdm.source]]
-name = "pypi"
-url = "{wheels.as_uri()}"
-type = "find_links"
-"""
+        f'[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = "{requires_python}"\n'
+        f"dependencies = [{deps}]\n\n{source}"
     )
     return root
+
+
+# --- PDM ----------------------------------------------------------------------------------
 
 
 def _pdm_use(pdm: Path, project: Path, python: Path, env: Dict[str, str]) -> None:
@@ -237,7 +237,7 @@ def test_pdm_refuses_ddtrace_1_20_19_on_312_before_locking(
     pdm: Path, py312: Path, stub_wheels: Path, tmp_path: Path, command: List[str]
 ) -> None:
     env = _environ(tmp_path / "home")
-    project = _pdm_project(tmp_path / "p", ">=3.8", stub_wheels / "ddtrace")
+    project = _project(tmp_path / "p", ">=3.8", DDTRACE_DEP, stub_wheels / "ddtrace", "pdm")
     _pdm_use(pdm, project, py312, env)
     done = _run([pdm, *command], project, env)
     out = _flat(done.stdout + done.stderr)
@@ -253,7 +253,7 @@ def test_pdm_pre_install_refuses_a_locked_1_20_19_on_312(
     pdm: Path, py312: Path, stub_wheels: Path, tmp_path: Path
 ) -> None:
     env = _environ(tmp_path / "home")
-    project = _pdm_project(tmp_path / "p", ">=3.8", stub_wheels / "ddtrace")
+    project = _project(tmp_path / "p", ">=3.8", DDTRACE_DEP, stub_wheels / "ddtrace", "pdm")
     _pdm_use(pdm, project, py312, env)
     locked = _run([pdm, "lock"], project, {**env, "DDGUARD_MODE": "off"})
     assert locked.returncode == 0, locked.stdout + locked.stderr  # off: the guard stands aside
@@ -268,7 +268,7 @@ def test_pdm_warn_mode_locks_with_the_paragraph_as_a_warning(
     pdm: Path, py312: Path, stub_wheels: Path, tmp_path: Path
 ) -> None:
     env = _environ(tmp_path / "home", DDGUARD_MODE="warn")
-    project = _pdm_project(tmp_path / "p", ">=3.8", stub_wheels / "ddtrace")
+    project = _project(tmp_path / "p", ">=3.8", DDTRACE_DEP, stub_wheels / "ddtrace", "pdm")
     _pdm_use(pdm, project, py312, env)
     done = _run([pdm, "lock"], project, env)
     out = _flat(done.stdout + done.stderr)
@@ -282,7 +282,7 @@ def test_pdm_installs_ddtrace_1_20_19_on_311(
     pdm: Path, py311: Path, stub_wheels: Path, tmp_path: Path
 ) -> None:
     env = _environ(tmp_path / "home")
-    project = _pdm_project(tmp_path / "p", ">=3.8,<3.12", stub_wheels / "ddtrace")
+    project = _project(tmp_path / "p", ">=3.8,<3.12", DDTRACE_DEP, stub_wheels / "ddtrace", "pdm")
     _pdm_use(pdm, project, py311, env)
     done = _run([pdm, "install"], project, env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -291,29 +291,6 @@ def test_pdm_installs_ddtrace_1_20_19_on_311(
 
 
 # --- Poetry -------------------------------------------------------------------------------
-
-
-def _poetry_project(
-    root: Path, requires_python: str, index: str, deps: str = '"ddtrace==1.20.19"'
-) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text(
-        f"""[project]
-name = "demo"
-version = "0.1.0"
-requires-python = "{requires_python}"
-dependencies = [{deps}]
-
-[tool.poetry]
-package-mode = false
-
-[[tool.poetry.source]]
-name = "stubs"
-url = "{index}"
-priority = "primary"
-"""
-    )
-    return root
 
 
 def _poetry_env(poetry: Path, project: Path, python: Path, env: Dict[str, str]) -> None:
@@ -326,7 +303,7 @@ def test_poetry_refuses_ddtrace_1_20_19_on_312_before_locking(
     poetry: Path, py312: Path, index_url: str, tmp_path: Path, command: List[str]
 ) -> None:
     env = _environ(tmp_path / "home")
-    project = _poetry_project(tmp_path / "p", ">=3.8", index_url)
+    project = _project(tmp_path / "p", ">=3.8", DDTRACE_DEP, index_url, "poetry")
     _poetry_env(poetry, project, py312, env)
     done = _run([poetry, *command], project, env)
     out = _flat(done.stdout + done.stderr)
@@ -347,7 +324,7 @@ def test_poetry_add_ddtrace_1_20_19_is_refused_from_the_arguments(
     poetry: Path, py312: Path, index_url: str, tmp_path: Path, argument: str
 ) -> None:
     env = _environ(tmp_path / "home")
-    project = _poetry_project(tmp_path / "p", ">=3.8", index_url, deps="")
+    project = _project(tmp_path / "p", ">=3.8", "", index_url, "poetry")
     before = (project / "pyproject.toml").read_text()
     _poetry_env(poetry, project, py312, env)
     done = _run([poetry, "add", argument], project, env)
@@ -362,7 +339,7 @@ def test_poetry_install_refuses_the_locked_version_on_312(
     poetry: Path, py312: Path, index_url: str, tmp_path: Path
 ) -> None:
     env = _environ(tmp_path / "home")
-    project = _poetry_project(tmp_path / "p", ">=3.8", index_url)
+    project = _project(tmp_path / "p", ">=3.8", DDTRACE_DEP, index_url, "poetry")
     _poetry_env(poetry, project, py312, env)
     locked = _run([poetry, "lock"], project, {**env, "DDGUARD_MODE": "off"})
     assert locked.returncode == 0, locked.stdout + locked.stderr
@@ -377,7 +354,7 @@ def test_poetry_warn_mode_locks_with_the_paragraph_as_a_warning(
     poetry: Path, py312: Path, index_url: str, tmp_path: Path
 ) -> None:
     env = _environ(tmp_path / "home", DDGUARD_MODE="warn")
-    project = _poetry_project(tmp_path / "p", ">=3.8", index_url)
+    project = _project(tmp_path / "p", ">=3.8", DDTRACE_DEP, index_url, "poetry")
     _poetry_env(poetry, project, py312, env)
     done = _run([poetry, "lock"], project, env)
     out = _flat(done.stdout + done.stderr)
@@ -391,7 +368,7 @@ def test_poetry_installs_ddtrace_1_20_19_on_311(
     poetry: Path, py311: Path, index_url: str, tmp_path: Path
 ) -> None:
     env = _environ(tmp_path / "home")
-    project = _poetry_project(tmp_path / "p", ">=3.8,<3.12", index_url)
+    project = _project(tmp_path / "p", ">=3.8,<3.12", DDTRACE_DEP, index_url, "poetry")
     _poetry_env(poetry, project, py311, env)
     done = _run([poetry, "install"], project, env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -409,23 +386,6 @@ EXTRA_CASES = [
     ('"ddguard[ddtrace]", "ddtrace==1.20.19"', "==3.11.*", True),
     ('"ddguard", "ddtrace==1.20.19"', "==3.12.*", True),
 ]
-
-
-def _project(root: Path, requires_python: str, deps: str, index: str, tool: str) -> Path:
-    """A non-package project resolving from ``index`` only (PEP 503 over HTTP)."""
-    root.mkdir(parents=True, exist_ok=True)
-    if tool == "pdm":
-        source = f'[tool.pdm]\ndistribution = false\n\n[[tool.pdm.source]]\nname = "pypi"\nurl = "{index}"\n'
-    else:
-        source = (
-            "[tool.poetry]\npackage-mode = false\n\n"
-            f'[[tool.poetry.source]]\nname = "local"\nurl = "{index}"\npriority = "primary"\n'
-        )
-    (root / "pyproject.toml").write_text(
-        f'[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = "{requires_python}"\n'
-        f"dependencies = [{deps}]\n\n{source}"
-    )
-    return root
 
 
 @pytest.mark.parametrize(("deps", "requires_python", "locks"), EXTRA_CASES)
@@ -496,7 +456,7 @@ def test_pdm_project_plugins_activate_the_guard(
 ) -> None:
     """``[tool.pdm] plugins`` + ``pdm install --plugins``: the next ``pdm lock`` is refused."""
     env = _environ(tmp_path / "home")
-    project = _project(tmp_path / "p", ">=3.8", '"ddtrace==1.20.19"', ddguard_index, "pdm")
+    project = _project(tmp_path / "p", ">=3.8", DDTRACE_DEP, ddguard_index, "pdm")
     text = (
         (project / "pyproject.toml")
         .read_text()
@@ -524,8 +484,7 @@ def test_poetry_requires_plugins_activate_the_guard_from_the_next_command(
     .poetry/plugins, after Poetry has loaded its plugins, so the guard is active from the
     next command; ``poetry install --dry-run`` bootstraps it without installing anything."""
     env = _environ(tmp_path / "home")
-    deps = '"ddtrace==1.20.19"'
-    project = _project(tmp_path / "p", ">=3.8", deps, poetry_mirror_index, "poetry")
+    project = _project(tmp_path / "p", ">=3.8", DDTRACE_DEP, poetry_mirror_index, "poetry")
     with (project / "pyproject.toml").open("a") as f:
         f.write('\n[tool.poetry.requires-plugins]\nddguard = ">=0.1"\n')
     _poetry_env(poetry_plain, project, py312, env)
