@@ -16,6 +16,7 @@ from packaging.version import Version
 
 from ddguard.knowledge import (
     Knowledge,
+    PythonRange,
     Release,
     ReleaseLine,
     SupportLevel,
@@ -692,7 +693,7 @@ def _line_floor(knowledge: Knowledge, release: Release) -> str:
 
 def working_pythons(
     knowledge: Knowledge, release: Release, target: Target
-) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
+) -> Tuple[PythonRange, ...]:
     """CPython versions on which this release has a wheel for the target's OS and CPU,
     within its line's policy and Requires-Python."""
     os_arch = (target.os, target.arch)
@@ -716,9 +717,7 @@ def working_pythons(
     return merge_ranges([(p, p) for p in sorted(found)])
 
 
-def _nearest_python(
-    ranges: Sequence[Tuple[Tuple[int, int], Optional[Tuple[int, int]]]], wanted: Tuple[int, int]
-) -> Tuple[int, int]:
+def _nearest_python(ranges: Sequence[PythonRange], wanted: Tuple[int, int]) -> Tuple[int, int]:
     """The supported version closest to the target's: the target's own when a range holds it
     (free-threaded or non-CPython targets), else the newest below it, else the oldest above."""
     if any(low <= wanted and (high is None or wanted <= high) for low, high in ranges):
@@ -729,16 +728,12 @@ def _nearest_python(
     return min(low for low, _ in ranges)
 
 
-def wheel_pythons(
-    release: Release,
-) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
+def wheel_pythons(release: Release) -> Tuple[PythonRange, ...]:
     return _wheel_pythons(release.wheel_files)
 
 
 @functools.lru_cache(maxsize=None)
-def _wheel_pythons(
-    files: Tuple[str, ...],
-) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
+def _wheel_pythons(files: Tuple[str, ...]) -> Tuple[PythonRange, ...]:
     found = {
         (int(t.interpreter[2]), int(t.interpreter[3:]))
         for t in expand_tags(files)

@@ -248,11 +248,14 @@ def derive_lines(releases: Sequence[Release], policy: Any) -> List[ReleaseLine]:
             first_final.setdefault(release.version.major, release)
     first_upload = {m: first_final[m].uploaded for m in majors if m in first_final}
     majors = [m for m in majors if m in first_final]
-    published = {
-        row["release"]: SupportLevel(_LEVEL_WORDS[row["support_level"]])
+    published = [  # (major, level) of each row of the published table
+        (
+            Version(row["release"].split(",")[0].lstrip(">=")).major,
+            SupportLevel(_LEVEL_WORDS[row["support_level"]]),
+        )
         for row in policy["support_levels_as_published"]
-    }
-    seed_majors = {Version(s.split(",")[0].lstrip(">=")).major for s in published}
+    ]
+    seed_majors = {m for m, _ in published}
     lines = []
     for index, major in enumerate(majors):
         history = [
@@ -268,8 +271,8 @@ def derive_lines(releases: Sequence[Release], policy: Any) -> List[ReleaseLine]:
                         first_upload[successor], level, f"{first_final[successor].version} released"
                     )
                 )
-        for spec, level in published.items():
-            if Version(f"{major}.0").major == Version(spec.split(",")[0].lstrip(">=")).major:
+        for published_major, level in published:
+            if published_major == major:
                 history.append(
                     LevelChange("", level, "as published on the compatibility page (2.x era)")
                 )
