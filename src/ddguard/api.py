@@ -22,6 +22,7 @@ from ddguard.evaluate import (
     ReasonCode,
     Result,
     Verdict,
+    admits_prereleases,
     exact_version,
     installer_pick,
     is_refused,
@@ -290,7 +291,7 @@ def _refused_on(
         if release is None:
             return judge_requirement(db, specifier, target, options=options).refused
     else:
-        in_range = db.releases_in(specifier)
+        in_range = db.releases_in(specifier, prereleases=admits_prereleases(specifier))
         if not in_range:
             return options.strict
         picked = installer_pick(in_range, target)

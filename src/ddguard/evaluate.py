@@ -294,11 +294,11 @@ def judge_requirement(
             return _missing_release(knowledge, pinned, target, requirement, source, options)
         return _result(knowledge, release, target, requirement, source, options, specifier=None)
 
-    in_range = knowledge.releases_in(specifier, prereleases=_prereleases(specifier))
+    in_range = knowledge.releases_in(specifier, prereleases=admits_prereleases(specifier))
     return _judge_range(knowledge, specifier, in_range, target, requirement, source, options)
 
 
-def _prereleases(specifier: SpecifierSet) -> Optional[bool]:
+def admits_prereleases(specifier: SpecifierSet) -> Optional[bool]:
     """Pre-releases count when the specifier names one (as pip does)."""
     if any(Version(s.version).is_prerelease for s in specifier if "*" not in s.version):
         return True
@@ -333,7 +333,7 @@ def _judge_union(
             release = knowledge.release(pinned)
             found = [release] if release is not None else []
         else:
-            found = knowledge.releases_in(alternative, prereleases=_prereleases(alternative))
+            found = knowledge.releases_in(alternative, prereleases=admits_prereleases(alternative))
         if not found and _beyond(alternative, newest.version):
             reason = Reason(
                 ReasonCode.NEWER_THAN_DATABASE,
