@@ -91,7 +91,7 @@ def tox_on_install(tox_env: Any, arguments: Any, section: str, of_type: str) -> 
 
     report_wanted = bool(getattr(tox_env.options, "ddguard_report", False))
     current = mode()
-    if current is Mode.OFF or not _enabled(tox_env):
+    if current is Mode.OFF or not _conf(tox_env, "ddguard", True):
         if report_wanted:
             why = "DDGUARD_MODE=off" if current is Mode.OFF else "ddguard = false"
             _ROWS.add([Row(tox_env.name, "", "", "", f"skipped ({why})", "")])
@@ -121,10 +121,10 @@ def tox_on_install(tox_env: Any, arguments: Any, section: str, of_type: str) -> 
 def _act(report: Report, current: Any) -> None:
     from tox.tox_env.errors import Fail
 
-    from ddguard.guard import Mode
+    from ddguard.guard import Mode, refusals
     from ddguard.report import paragraph
 
-    refused = [paragraph(r) for r in report.results if r.refused]
+    refused = refusals(report)
     for result in report.results:
         if result.warnings and not result.refused:
             _LOG.warning("ddguard: %s", paragraph(result))
@@ -135,13 +135,6 @@ def _act(report: Report, current: Any) -> None:
             _LOG.warning("ddguard: %s", text)
         return
     raise Fail("ddguard refused ddtrace:\n" + "\n".join(refused))
-
-
-def _enabled(tox_env: Any) -> bool:
-    try:
-        return bool(tox_env.conf["ddguard"])
-    except KeyError:
-        return True
 
 
 def env_target(tox_env: Any) -> Target:
