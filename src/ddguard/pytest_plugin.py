@@ -52,31 +52,15 @@ def check_installed() -> None:
 
     if mode() is Mode.OFF:
         return
+    from ddguard import startup
     from ddguard.errors import DDGuardError
 
-    try:
-        from ddguard import startup
-    except ImportError:  # a ddguard without the startup check: judge the release only
-        _check_release_on_host()
-        return
     try:
         startup.require()
     except RefusedUsageError:
         raise
     except DDGuardError as exc:
         raise pytest.UsageError(f"ddguard: {exc}") from None
-
-
-def _check_release_on_host() -> None:
-    version = installed_ddtrace_version()
-    if version is None:
-        return
-    import ddguard
-    from ddguard.guard import refusals
-
-    refused = refusals(ddguard.check([f"ddtrace=={version}"]))
-    if refused:
-        raise pytest.UsageError("ddguard: " + "\n".join(refused))
 
 
 def installed_ddtrace_version() -> str | None:
@@ -105,11 +89,16 @@ def declared_targets(config: pytest.Config) -> List[Target]:
     from ddguard.errors import InputError
     from ddguard.target import Target
 
-    texts = list(config.getoption("ddguard_targets") or []) + list(config.getini("ddguard_targets"))
     try:
-        return [Target.from_compact(text.strip()) for text in texts if text.strip()]
+        return [Target.from_compact(text) for text in _target_texts(config)]
     except InputError as exc:
         raise pytest.UsageError(f"ddguard: {exc}") from None
+
+
+def _target_texts(config: pytest.Config) -> List[str]:
+    """``--ddguard-target`` values, then the ``ddguard_targets`` ini lines, stripped."""
+    texts = list(config.getoption("ddguard_targets") or []) + list(config.getini("ddguard_targets"))
+    return [text.strip() for text in texts if text.strip()]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -139,11 +128,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if any("ddguard_target" in m.args[0] for m in metafunc.definition.iter_markers("parametrize")):
         return
-    config = metafunc.config
-    compact = list(config.getoption("ddguard_targets") or []) + list(
-        config.getini("ddguard_targets")
-    )
-    ids = [c.strip() for c in compact if c.strip()] or ["host"]
+    ids = _target_texts(metafunc.config) or ["host"]
     metafunc.parametrize("ddguard_target", ids, ids=ids, indirect=True)
 
 
