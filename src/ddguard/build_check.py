@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ddguard.build_config import BuildConfig, load_toml, read_config, skipped
 
 if TYPE_CHECKING:
     from ddguard.api import Report
-    from ddguard.pins import Pin, ProjectScan
+    from ddguard.pins import Pin
 
 # Set by a hook that has checked the project, so that a second guard in the same process
 # (the setuptools plugin under ddguard.build) does not check it again.
@@ -31,44 +31,6 @@ FOOTER = (
 def is_ddtrace_requirement(text: str) -> bool:
     """Cheap name test, no packaging import: ``ddtrace>=2``, ``DDTrace[opentracing]``..."""
     return bool(_DDTRACE_NAME.match(text))
-
-
-def project_pins(
-    pyproject: str, document: Mapping[str, Any]
-) -> Tuple[Tuple[Pin, ...], Tuple[str, ...]]:
-    """ddtrace pins the project declares: ``ddguard.pins.read_pyproject`` when available,
-    else PEP 621 ``dependencies`` and ``optional-dependencies`` read here."""
-    reader = _pins_reader()
-    if reader is not None:
-        scan = reader(pyproject)
-        return scan.pins, scan.notes
-    return _pep621_pins(pyproject, document), ()
-
-
-def _pins_reader() -> Optional[Callable[[str], ProjectScan]]:
-    from ddguard import pins
-
-    reader: Optional[Callable[[str], ProjectScan]] = getattr(pins, "read_pyproject", None)
-    return reader
-
-
-def _pep621_pins(pyproject: str, document: Mapping[str, Any]) -> Tuple[Pin, ...]:
-    project = document.get("project", {})
-    if not isinstance(project, dict):
-        return ()
-    found: List[Tuple[str, Optional[str]]] = []
-    for text in project.get("dependencies", []) or []:
-        if isinstance(text, str) and is_ddtrace_requirement(text):
-            found.append((text, None))
-    optional = project.get("optional-dependencies", {}) or {}
-    if isinstance(optional, dict):
-        for extra, items in optional.items():
-            for text in items or []:
-                if isinstance(text, str) and is_ddtrace_requirement(text):
-                    found.append((text, f"extra {extra!r}"))
-    if not found:
-        return ()
-    return tuple(requirement_pins(found, pyproject))
 
 
 def requirement_pins(
@@ -132,7 +94,9 @@ def check_project(
         config = read_config(pyproject, document)
     pins: List[Pin] = list(extra_pins)
     if include_project_pins and document:
-        pins.extend(project_pins(pyproject, document)[0])
+        from ddguard.pins import read_pyproject
+
+        pins.extend(read_pyproject(pyproject).pins)
     if not pins:
         return None
     project = document.get("project", {})
