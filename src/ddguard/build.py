@@ -88,6 +88,10 @@ def _check(hook: str) -> None:
     config = _config_or_exit()
     if hook in _SDIST_HOOKS and not config.strict:
         return
+    first = hook.startswith("get_requires_for_build_")
+    stamp = _passed_stamp()
+    if not first and stamp is not None and os.path.exists(stamp):
+        return  # the first hook judged this very tree, interpreter and database
     from ddguard.build_check import CHECKED_VARIABLE, check_project
     from ddguard.errors import DDGuardError
 
@@ -98,6 +102,34 @@ def _check(hook: str) -> None:
     if message is not None:
         raise SystemExit(message)
     os.environ[CHECKED_VARIABLE] = os.path.abspath(".")
+    if stamp is not None:
+        try:
+            os.makedirs(os.path.dirname(stamp), exist_ok=True)
+            open(stamp, "a").close()
+        except OSError:
+            pass  # an unwritable cache only costs later hooks a full check
+
+
+def _passed_stamp() -> Optional[str]:
+    """The file remembering that the check passed for this pyproject.toml, interpreter,
+    ddguard and database. pip runs every hook in a new process; with it, the hooks after
+    ``get_requires_for_build_*`` skip a judgement that would only repeat the first."""
+    import hashlib
+
+    from ddguard import __version__
+    from ddguard.startup import cache_dir
+
+    database = os.environ.get("DDGUARD_DB") or os.path.join(cache_dir(), "releases.json")
+    try:
+        with open("pyproject.toml", "rb") as file:
+            digest = hashlib.sha256(file.read())
+        database_mtime = os.stat(database).st_mtime_ns if os.path.exists(database) else 0
+    except OSError:
+        return None
+    for part in (os.path.abspath("."), sys.executable, sys.version, __version__, database):
+        digest.update(part.encode() + b"\0")
+    digest.update(str(database_mtime).encode())
+    return os.path.join(cache_dir(), "build-passed", digest.hexdigest()[:32])
 
 
 def get_requires_for_build_wheel(config_settings: Optional[Dict[str, Any]] = None) -> List[str]:

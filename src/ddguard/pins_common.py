@@ -19,6 +19,7 @@ from ddguard.installed import canonical as canonical  # re-exported for the read
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
 
     from ddguard.pins import Pin, PinKind
 
@@ -166,10 +167,22 @@ def make_pin(
         raise InputError(f"cannot read requirement {text!r}: no project name", path, line)
     if not wanted(name, names):
         return None
-    from packaging.requirements import InvalidRequirement, Requirement
     from packaging.specifiers import SpecifierSet
 
     from ddguard.pins import Pin, PinKind
+
+    plain = _plain_specifier(stripped, name)
+    if plain is not None:
+        return Pin(
+            requirement=stripped,
+            name=name,
+            source=source,
+            specifier=plain,
+            marker=extra_marker,
+            kind=kind or PinKind.DECLARED,
+            context=context,
+        )
+    from packaging.requirements import InvalidRequirement, Requirement
 
     try:
         requirement = Requirement(stripped)
@@ -194,6 +207,22 @@ def make_pin(
         unknown_reason=unknown,
         wheel_tags=tags,
     )
+
+
+def _plain_specifier(text: str, name: str) -> Optional[SpecifierSet]:
+    """``name==1.2`` or ``name>=1,<2``, with no extras, marker or URL, read without
+    packaging's requirement parser: its import costs more than a whole build-hook check."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if any(c in text for c in ";@[("):
+        return None
+    rest = text[len(name) :].strip()
+    if rest[:1] not in ("", "<", ">", "=", "!", "~"):
+        return None
+    try:
+        return SpecifierSet(rest)
+    except InvalidSpecifier:
+        return None  # the full parser says what is wrong
 
 
 class LineIndex:

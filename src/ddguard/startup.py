@@ -315,14 +315,14 @@ def _version_of(dist_info_name: str) -> str:
 # --- cache -------------------------------------------------------------------------------
 
 
-def _cache_dir() -> str:
+def cache_dir() -> str:
     """ddguard's user cache directory (the startup cache, ``ddguard db update``'s copy)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "ddguard")
 
 
 def cache_path() -> str:
-    return os.path.join(_cache_dir(), "startup-cache.txt")
+    return os.path.join(cache_dir(), "startup-cache.txt")
 
 
 def _mtime(path: Optional[str]) -> str:
@@ -356,7 +356,7 @@ def cache_key(locations: List[Location]) -> str:
         libc,
         db,
         _mtime(db),
-        _mtime(os.path.join(_cache_dir(), "releases.json")),
+        _mtime(os.path.join(cache_dir(), "releases.json")),
     ]
     for location in locations:
         info = location.dist_info

@@ -72,6 +72,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DDGUARD_SKIP", raising=False)
     monkeypatch.delenv("_DDGUARD_BUILD_CHECKED", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     build._project.cache_clear()
     build._inner.cache_clear()
     sys.modules.pop("fakebackend", None)
@@ -209,3 +210,27 @@ def test_bad_config_is_one_paragraph_naming_the_file(project: Path) -> None:
         SystemExit, match=r"ddguard: pyproject.toml: \[tool.ddguard\] strict must be true or false"
     ):
         build.get_requires_for_build_wheel()
+
+
+def test_later_hooks_trust_a_passed_first_hook_of_the_same_tree(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip runs each hook in a new process: after get_requires_for_build_wheel passed,
+    build_wheel does not judge again, unless pyproject.toml changed."""
+    from ddguard import build_check
+
+    write_project(project, "ddtrace==2.21.12")
+    build.get_requires_for_build_wheel()
+    judged: List[str] = []
+    real = build_check.check_project
+    monkeypatch.setattr(
+        build_check, "check_project", lambda *a, **k: judged.append("x") or real(*a, **k)
+    )
+    build._project.cache_clear()
+    build.build_wheel(str(project))
+    assert judged == []
+    write_project(project, REFUSED_HERE)  # a new tree: no stamp, judged and refused
+    build._project.cache_clear()
+    with pytest.raises(SystemExit):
+        build.build_wheel(str(project))
+    assert judged == ["x"]
