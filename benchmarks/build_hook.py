@@ -52,21 +52,13 @@ def main() -> int:
         base = Path(tmp)
         plain, wrapped = write_app(base / "plain", False), write_app(base / "wrapped", True)
         out = base / "out"
-        # Fail loudly if either app does not build.
-        for app in (plain, wrapped):
-            build = [
-                args.python,
-                "-m",
-                "pip",
-                "wheel",
-                "-q",
-                "--no-deps",
-                "--no-build-isolation",
-                "-w",
-                str(out),
-                str(app),
-            ]
-            subprocess.run(build, env=env, check=True)
+
+        def pip_wheel(app: Path) -> list:
+            flags = ["wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out)]
+            return [args.python, "-m", "pip", *flags, str(app)]
+
+        for app in (plain, wrapped):  # fail loudly if either app does not build
+            subprocess.run(pip_wheel(app), env=env, check=True)
 
         def hook(app: Path, backend: str) -> list:
             code = (
@@ -84,21 +76,7 @@ def main() -> int:
             env=env,
         )
         wheels = paired_medians(
-            {
-                name: [
-                    args.python,
-                    "-m",
-                    "pip",
-                    "wheel",
-                    "-q",
-                    "--no-deps",
-                    "--no-build-isolation",
-                    "-w",
-                    str(out),
-                    str(app),
-                ]
-                for name, app in (("plain", plain), ("wrapped", wrapped))
-            },
+            {name: pip_wheel(app) for name, app in (("plain", plain), ("wrapped", wrapped))},
             runs=args.runs,
             warmup=1,
             env=env,
