@@ -50,6 +50,20 @@ def py312() -> Path:
     return pyenv_python("3.12")
 
 
+# pip's flags for "the files a CPython 3.11 on manylinux x86-64 would install", whatever runs pip
+CP311_FLAGS = [
+    "--only-binary=:all:",
+    "--python-version",
+    "3.11",
+    "--implementation",
+    "cp",
+    "--abi",
+    "cp311",
+    "--platform",
+    "manylinux2014_x86_64",
+]
+
+
 def run(argv: List[str], *, timeout: int = 120, **kw: object) -> subprocess.CompletedProcess[str]:
     """``argv`` with text output captured."""
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)  # type: ignore[call-overload, no-any-return]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
-from conftest import pip, run
+from conftest import CP311_FLAGS, pip, run
 
 from stubwheel import make_wheel
 
@@ -59,15 +59,7 @@ def cp311_ddtrace_dir(py312: Path, wheels: Path, tmp_path_factory: pytest.TempPa
         "--find-links",
         str(wheels),
         "--no-deps",
-        "--only-binary=:all:",
-        "--python-version",
-        "3.11",
-        "--implementation",
-        "cp",
-        "--abi",
-        "cp311",
-        "--platform",
-        "manylinux2014_x86_64",
+        *CP311_FLAGS,
         "--target",
         str(target),
         "ddtrace==1.20.19",

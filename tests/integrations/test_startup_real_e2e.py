@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
-from conftest import pip, pyenv_python, run
+from conftest import CP311_FLAGS, pip, pyenv_python, run
 
 pytestmark = [
     pytest.mark.network,
@@ -23,17 +23,6 @@ pytestmark = [
 ]
 
 RELEASE = "2.21.12"
-CP311 = [
-    "--only-binary=:all:",
-    "--python-version",
-    "3.11",
-    "--implementation",
-    "cp",
-    "--abi",
-    "cp311",
-    "--platform",
-    "manylinux2014_x86_64",
-]
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +31,7 @@ def real_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ddguard), downloaded once; the other fixtures install from here with ``--no-index``."""
     out = tmp_path_factory.mktemp("real-wheels")
     argv = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", "download"]
-    argv += ["--timeout", "20", "--retries", "1", "-d", str(out), *CP311]
+    argv += ["--timeout", "20", "--retries", "1", "-d", str(out), *CP311_FLAGS]
     done = run([*argv, f"ddtrace=={RELEASE}", "packaging"])
     if done.returncode != 0 or not list(out.glob(f"ddtrace-{RELEASE}-cp311-*.whl")):
         pytest.skip(f"package index unreachable: {done.stderr.strip().splitlines()[-1:]}")
@@ -95,7 +84,7 @@ def cp311_dir(venv312: Path, real_wheels: Path, tmp_path_factory: pytest.TempPat
         "--target",
         str(out),
         "--no-deps",
-        *CP311,
+        *CP311_FLAGS,
         f"ddtrace=={RELEASE}",
     )
     assert (out / "bin" / "ddtrace-run").is_file()
