@@ -8,7 +8,12 @@ from ddguard.evaluate import Options, judge_requirement
 from ddguard.target import Target
 
 SPECIFIERS = ["==1.20.19", ">=1,<3", ">=4.16.0rc1,<=4.16.0rc2", "~=2.0", "<2", ">=4"]
-TARGETS = ["cp38-manylinux_x86_64", "cp312-manylinux_x86_64", "cp313-musllinux_aarch64", "cp39-win32"]
+TARGETS = [
+    "cp38-manylinux_x86_64",
+    "cp312-manylinux_x86_64",
+    "cp313-musllinux_aarch64",
+    "cp39-win32",
+]
 
 
 @pytest.mark.parametrize("specifier", SPECIFIERS)

@@ -17,9 +17,21 @@ def test_1_20_19_refused_on_cp312_and_passes_on_cp311():
 
 def test_cli_json_exit_code():
     proc = subprocess.run(
-        [sys.executable, "-m", "ddguard", "check", "ddtrace==1.20.19", "--python-version", "3.12",
-         "--platform", "manylinux2014_x86_64", "--format", "json"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ddguard",
+            "check",
+            "ddtrace==1.20.19",
+            "--python-version",
+            "3.12",
+            "--platform",
+            "manylinux2014_x86_64",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
