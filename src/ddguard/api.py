@@ -242,15 +242,7 @@ def python_range_notes(
         if target.platforms in platforms_seen:
             continue
         platforms_seen.add(target.platforms)
-        per_minor = [
-            replace(
-                target,
-                implementation="cpython",
-                python_version=minor,
-                abis=("cp%d%d" % minor,) if minor >= (3, 8) else (),
-            )
-            for minor in minors
-        ]
+        per_minor = [target.with_python(minor) for minor in minors]
         seen = set()
         for pin in pins:
             key = (str(pin.specifiers), str(pin.marker), pin.unknown_reason)

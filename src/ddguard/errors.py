@@ -1,23 +1,19 @@
-"""The one error tree. The core raises these; only the edges (CLI, plugins) exit."""
+"""The one error tree. The core raises these; only the edges (CLI, hosts) exit."""
 
 from __future__ import annotations
 
 from typing import Optional
 
 
-class DDGuardError(ImportError):
-    """Base of every error ddguard raises on purpose.
-
-    It subclasses ImportError so that the startup check can make ``import ddtrace``
-    fail with ddguard's paragraph; everywhere else it is just an exception.
-    """
+class DDGuardError(Exception):
+    """Base of every error ddguard raises on purpose."""
 
 
 class InputError(DDGuardError, ValueError):
-    """Bad input from the user: a malformed requirement, file, flag or tag.
+    """Bad input from the user: a malformed requirement, file, flag, tag or variable.
 
     ``path`` and ``line`` locate it when it comes from a file; ``str()`` gives the
-    one-paragraph message, prefixed with ``path:line:`` when known.
+    one-line message, prefixed with ``path:line:`` when known.
     """
 
     def __init__(
@@ -27,7 +23,6 @@ class InputError(DDGuardError, ValueError):
         self.path = path
         self.line = line
         super().__init__(str(self))
-        self.path = path  # ImportError.__init__ resets ``path`` to None
 
     def __str__(self) -> str:
         if self.path is None:
@@ -40,5 +35,16 @@ class DatabaseError(DDGuardError):
     """The compatibility database is missing, unreadable or fails validation."""
 
 
-class RefusedError(DDGuardError):
-    """A check refused a ddtrace requirement; the message is the user-facing paragraph."""
+class RefusedError(DDGuardError, ImportError):
+    """The startup check refused ``import ddtrace``; the message is the user-facing paragraph.
+
+    The one error that is also an ImportError, so that code guarding an optional import
+    (``try: import ddtrace``) treats it as one. Checks elsewhere return results; they do not
+    raise this.
+    """
+
+    def __init__(self, message: str) -> None:
+        DDGuardError.__init__(self, message)
+        self.msg = message
+        self.name = "ddtrace"
+        self.path = None

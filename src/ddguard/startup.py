@@ -234,7 +234,7 @@ def _refuse(message: str) -> NoReturn:
         raise SystemExit(1)
     from ddguard.errors import RefusedError
 
-    raise RefusedError(text, name="ddtrace")
+    raise RefusedError(text)
 
 
 def _under_site() -> bool:

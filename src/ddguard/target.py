@@ -1,49 +1,125 @@
 """The interpreter and platform a ddtrace release is judged for.
 
 A Target is declared with pip's own flags (``--python-version``, ``--implementation``,
-``--abi``, ``--platform``), with a compact ``cp312-manylinux_x86_64`` form, or probed
-from the running interpreter by :meth:`Target.from_host`, the one place that looks at
-the host.
+``--abi``, ``--platform``), with a compact ``cp312-manylinux_x86_64`` form, built for an
+interpreter whose facts are known (:meth:`Target.for_interpreter`), or probed from the
+running interpreter by :meth:`Target.from_host`, the one place that looks at the host.
+This module is the only one that reads platform tags and ``cpXY`` strings.
+
+Every value is bounded: a Python, glibc, musl or macOS version newer than the newest
+known (``data/platforms.json``) plus a margin is refused as one no interpreter has, so no
+input can make tag expansion run long.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
+import json
 import sys
-from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
-
-from packaging import tags as _tags
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from ddguard.errors import InputError
 
-IMPLEMENTATION_NAMES = {
-    "cp": "cpython",
-    "pp": "pypy",
-    "gp": "graalpy",
-    "ip": "ironpython",
-    "jy": "jython",
+if TYPE_CHECKING:
+    from packaging.tags import Tag
+
+
+class Implementation(str, enum.Enum):
+    CPYTHON = "cpython"
+    PYPY = "pypy"
+    GRAALPY = "graalpy"
+    IRONPYTHON = "ironpython"
+    JYTHON = "jython"
+
+    @property
+    def short(self) -> str:
+        """pip's ``--implementation`` code: cp, pp, gp, ip, jy."""
+        return _SHORT[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Implementation:
+        """``cp``/``cpython`` (any case) and the like; InputError for anything else."""
+        word = text.strip().lower()
+        for member in cls:
+            if word in (member.value, _SHORT[member]):
+                return member
+        raise InputError(
+            f"unknown Python implementation {text!r}: use one of "
+            + ", ".join(f"{_SHORT[m]} ({m.value})" for m in cls)
+        )
+
+
+_SHORT = {
+    Implementation.CPYTHON: "cp",
+    Implementation.PYPY: "pp",
+    Implementation.GRAALPY: "gp",
+    Implementation.IRONPYTHON: "ip",
+    Implementation.JYTHON: "jy",
 }
-_DISPLAY_IMPLEMENTATION = {
-    "cpython": "CPython",
-    "pypy": "PyPy",
-    "graalpy": "GraalPy",
-    "ironpython": "IronPython",
-    "jython": "Jython",
-}
-_OS_DISPLAY = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
-
-# Newest glibc and musl minor versions a family shorthand (``manylinux_x86_64``) admits.
-_NEWEST_GLIBC_MINOR = 40
-_NEWEST_MUSL_MINOR = 2
-_NEWEST_MACOS = 15
 
 
-@dataclass(frozen=True)
-class Target:
+class Os(str, enum.Enum):
+    LINUX = "linux"
+    MACOS = "macos"
+    WINDOWS = "windows"
+    OTHER = "other"
+
+
+class Arch(str, enum.Enum):
+    X86_64 = "x86_64"
+    I686 = "i686"
+    AARCH64 = "aarch64"
+    OTHER = "other"
+
+
+class Libc(str, enum.Enum):
+    GLIBC = "glibc"
+    MUSL = "musl"
+
+
+class PlatformLimits(NamedTuple):
+    """The newest versions known (``data/platforms.json``) and how far past them to accept."""
+
+    cpython: Dict[int, Tuple[int, int]]  # major -> (lowest, newest known minor)
+    cpython_margin: int
+    newest_glibc_minor: int
+    glibc_margin: int
+    newest_musl_minor: int
+    musl_margin: int
+    newest_macos: int
+    macos_margin: int
+    constraints_pythons: Tuple[Tuple[int, int], Tuple[int, int]]
+    reviewed: str
+
+    def newest_minor(self, major: int) -> Optional[int]:
+        known = self.cpython.get(major)
+        return None if known is None else known[1]
+
+
+@functools.lru_cache(maxsize=None)
+def limits() -> PlatformLimits:
+    doc: Any = json.loads((Path(__file__).parent / "data" / "platforms.json").read_text("utf-8"))
+    low, high = doc["constraints_pythons"]
+    return PlatformLimits(
+        cpython={int(k): (int(v[0]), int(v[1])) for k, v in doc["cpython"].items()},
+        cpython_margin=int(doc["cpython_margin"]),
+        newest_glibc_minor=int(doc["newest_glibc_minor"]),
+        glibc_margin=int(doc["glibc_margin"]),
+        newest_musl_minor=int(doc["newest_musl_minor"]),
+        musl_margin=int(doc["musl_margin"]),
+        newest_macos=int(doc["newest_macos"]),
+        macos_margin=int(doc["macos_margin"]),
+        constraints_pythons=((int(low[0]), int(low[1])), (int(high[0]), int(high[1]))),
+        reviewed=str(doc["reviewed"]),
+    )
+
+
+class Target(NamedTuple):
     """A CPython (or other) interpreter on a platform, as wheel tags see it."""
 
-    implementation: str  # sys.implementation.name: "cpython", "pypy", ...
+    implementation: Implementation
     python_version: Tuple[int, ...]  # (3, 12) or (3, 12, 1)
     abis: Tuple[str, ...]  # ("cp312",), ("cp313t",); empty means "derive like pip"
     platforms: Tuple[str, ...]  # wheel platform tags, most preferred first, pip-expanded
@@ -66,89 +142,43 @@ class Target:
 
     @property
     def interpreter_tag(self) -> str:
-        short = next((k for k, v in IMPLEMENTATION_NAMES.items() if v == self.implementation), "py")
-        return "%s%d%d" % (short, self.python[0], self.python[1])
+        return "%s%d%d" % (self.implementation.short, self.python[0], self.python[1])
 
     @property
     def free_threaded(self) -> bool:
         return any(abi.endswith("t") and abi.startswith("cp") for abi in self.abis)
 
     @property
-    def os(self) -> str:
-        """ "linux", "macos", "windows" or the raw platform tag's family."""
-        return _platform_os(self.platforms[0]) if self.platforms else "unknown"
+    def os(self) -> Os:
+        return platform_os(self.platforms[0]) if self.platforms else Os.OTHER
 
     @property
-    def arch(self) -> str:
-        """CPU architecture normalized to x86_64, i686, aarch64 or the tag's own word."""
-        return _platform_arch(self.platforms[0]) if self.platforms else "unknown"
+    def arch(self) -> Arch:
+        return platform_arch(self.platforms[0]) if self.platforms else Arch.OTHER
 
     @property
-    def libc(self) -> Optional[str]:
+    def libc(self) -> Optional[Libc]:
         for platform in self.platforms:
             if platform.startswith("musllinux"):
-                return "musl"
+                return Libc.MUSL
             if platform.startswith("manylinux"):
-                return "glibc"
+                return Libc.GLIBC
         return None
 
-    def tags(self) -> FrozenSet[_tags.Tag]:
+    def tags(self) -> FrozenSet[Tag]:
         """Every wheel tag this target installs, as pip computes it."""
         return _compute_tags(self)
 
-    def describe(self) -> str:
-        """ "CPython 3.12, manylinux x86_64" — how messages name the target."""
-        impl = _DISPLAY_IMPLEMENTATION.get(self.implementation, self.implementation)
-        text = f"{impl} {self.python_str}"
-        if self.free_threaded:
-            text += " (free-threaded)"
-        return f"{text}, {self.platform_description()}"
-
-    def platform_description(self) -> str:
-        os_name = self.os
-        arch = self.arch
-        if os_name == "linux":
-            family = self.libc and ("musllinux" if self.libc == "musl" else "manylinux")
-            return f"{family or 'linux'} {arch}"
-        if os_name == "macos":
-            return "macOS " + (
-                "Apple Silicon" if arch == "aarch64" else "Intel" if arch == "x86_64" else arch
-            )
-        if os_name == "windows":
-            bits = {"x86_64": "64-bit", "i686": "32-bit", "aarch64": "ARM64"}.get(arch, arch)
-            return f"Windows {bits}"
-        return self.platforms[0] if self.platforms else "unknown platform"
+    def with_python(self, minor: Tuple[int, int]) -> Target:
+        """The same platform with another CPython feature release."""
+        abis = ("cp%d%d" % minor,) if minor >= (3, 8) else ()
+        return self._replace(
+            implementation=Implementation.CPYTHON, python_version=minor, abis=abis, declared=True
+        )
 
     def marker_env(self) -> Dict[str, str]:
         """PEP 508 marker environment of this target (for evaluating requirement markers)."""
-        os_name = self.os
-        arch = self.arch
-        machine = {
-            ("windows", "x86_64"): "AMD64",
-            ("windows", "i686"): "x86",
-            ("windows", "aarch64"): "ARM64",
-            ("macos", "aarch64"): "arm64",
-        }.get((os_name, arch), arch)
-        return {
-            "implementation_name": self.implementation,
-            "implementation_version": self.python_full_str,
-            "os_name": "nt" if os_name == "windows" else "posix",
-            "platform_machine": machine,
-            "platform_python_implementation": _DISPLAY_IMPLEMENTATION.get(
-                self.implementation, self.implementation
-            ),
-            "platform_release": "",
-            "platform_system": {"linux": "Linux", "macos": "Darwin", "windows": "Windows"}.get(
-                os_name, ""
-            ),
-            "platform_version": "",
-            "python_full_version": self.python_full_str,
-            "python_version": self.python_str,
-            "sys_platform": {"linux": "linux", "macos": "darwin", "windows": "win32"}.get(
-                os_name, os_name
-            ),
-            "extra": "",
-        }
+        return _marker_env(self)
 
     # --- construction ------------------------------------------------------------
 
@@ -167,29 +197,24 @@ class Target:
     ) -> Target:
         """A target declared with pip's flags; what is not declared comes from the host."""
         host = _host_target()
-        version = parse_python_version(python_version) if python_version else host.python_version
-        if implementation:
-            impl = IMPLEMENTATION_NAMES.get(implementation)
-            if impl is None:
-                raise InputError(
-                    f"unknown --implementation {implementation!r}: use one of "
-                    + ", ".join(sorted(IMPLEMENTATION_NAMES))
-                )
-        else:
-            impl = host.implementation
+        version = (
+            parse_python_version(python_version)
+            if python_version is not None
+            else host.python_version
+        )
+        impl = Implementation.parse(implementation) if implementation else host.implementation
         for abi in abis:
             _check_abi(abi)
         expanded: List[str] = []
         for platform in platforms:
-            _check_platform(platform)
             expanded.extend(p for p in expand_platform(platform) if p not in expanded)
-        keep_host_abis = not python_version and not implementation and not abis
+        keep_host_abis = python_version is None and not implementation and not abis
         return cls(
             implementation=impl,
             python_version=version,
             abis=tuple(abis) if abis else (host.abis if keep_host_abis else ()),
             platforms=tuple(expanded) if expanded else host.platforms,
-            declared=bool(python_version or implementation or abis or platforms),
+            declared=bool(python_version is not None or implementation or abis or platforms),
         )
 
     @classmethod
@@ -199,50 +224,133 @@ class Target:
         A platform family without a version (``manylinux_x86_64``, ``musllinux_aarch64``,
         ``macosx_arm64``) means a current system of that family.
         """
-        interpreter, sep, platform = text.partition("-")
-        short, digits = interpreter[:2], interpreter[2:]
-        digits = digits.rstrip("t")
-        if not sep or short not in IMPLEMENTATION_NAMES or not digits.isdigit() or len(digits) < 2:
+        interpreter, sep, platform = text.strip().partition("-")
+        short, digits = interpreter[:2].lower(), interpreter[2:]
+        threaded = digits.endswith("t")
+        digits = digits[:-1] if threaded else digits
+        if (
+            not sep
+            or short not in _SHORT.values()
+            or not digits.isdigit()
+            or not 2 <= len(digits) <= 4
+            or "-" in platform
+            or not platform
+        ):
             raise InputError(
-                f"cannot read target {text!r}: write it as INTERPRETER-PLATFORM, "
-                "e.g. cp312-manylinux_x86_64, cp311-musllinux_aarch64, cp313-macosx_arm64, cp312-win_amd64"
+                f"cannot read target {_quote(text)}: write it as INTERPRETER-PLATFORM, "
+                "e.g. cp312-manylinux_x86_64, cp311-musllinux_aarch64, cp313-macosx_arm64, "
+                "cp312-win_amd64"
             )
-        version = (int(digits[0]), int(digits[1:]))
-        abi = f"{interpreter}" if short == "cp" and version >= (3, 8) else ""
+        implementation = Implementation.parse(short)
+        version = _bounded_python((int(digits[0]), int(digits[1:])), text)
+        if threaded and (implementation is not Implementation.CPYTHON or version < (3, 13)):
+            raise InputError(
+                f"cannot read target {_quote(text)}: free-threaded builds (t) are CPython 3.13+"
+            )
+        abi = (
+            f"cp{digits}{'t' if threaded else ''}"
+            if implementation is Implementation.CPYTHON and version >= (3, 8)
+            else ""
+        )
         platforms = _expand_family(platform)
         if platforms is None:
-            _check_platform(platform)
             platforms = expand_platform(platform)
         return cls(
-            implementation=IMPLEMENTATION_NAMES[short],
+            implementation=implementation,
             python_version=version,
             abis=(abi,) if abi else (),
             platforms=tuple(platforms),
             declared=True,
         )
 
+    @classmethod
+    def for_interpreter(
+        cls,
+        version: Sequence[int],
+        implementation: str = "cpython",
+        free_threaded: bool = False,
+        platforms: Sequence[str] = (),
+    ) -> Target:
+        """Another interpreter whose facts are known (a tox env, a venv's python, a PDM
+        PythonInfo): its version and ABI, on ``platforms`` (default: this host's). The
+        running interpreter itself gives the host's Target."""
+        host = _host_target()
+        impl = Implementation.parse(implementation)
+        numbers = tuple(int(v) for v in version[:3])
+        if len(numbers) < 2:
+            raise InputError(f"interpreter version {version!r} names no minor version")
+        _bounded_python(numbers[:2], ".".join(map(str, numbers)))
+        if (
+            numbers[:2] == host.python
+            and impl is host.implementation
+            and free_threaded == host.free_threaded
+            and not platforms
+        ):
+            return host
+        abis: Tuple[str, ...] = ()
+        if impl is Implementation.CPYTHON and numbers[:2] >= (3, 8):
+            abis = ("cp%d%d%s" % (numbers[0], numbers[1], "t" if free_threaded else ""),)
+        expanded: List[str] = []
+        for platform in platforms:
+            expanded.extend(p for p in expand_platform(platform) if p not in expanded)
+        return cls(
+            implementation=impl,
+            python_version=numbers,
+            abis=abis,
+            platforms=tuple(expanded) or host.platforms,
+            declared=True,
+        )
+
+
+def _quote(text: str) -> str:
+    """An input value inside an error message: repr, cut to a readable length."""
+    shown = repr(text)
+    return shown if len(shown) <= 80 else shown[:60] + "…" + shown[-10:]
+
 
 def parse_python_version(text: str) -> Tuple[int, ...]:
-    """pip's ``--python-version``: "3", "3.12", "312", "3.12.1"."""
-    text = text.strip()
-    if "." in text:
-        parts = text.split(".")
-    elif len(text) > 1:
-        parts = [text[0], text[1:]]
+    """pip's ``--python-version``: "3.12", "312", "3.12.1" (never a major alone)."""
+    stripped = text.strip()
+    if "." in stripped:
+        parts = stripped.split(".")
+    elif len(stripped) > 1:
+        parts = [stripped[0], stripped[1:]]
     else:
-        parts = [text]
-    if not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 3:
-        raise InputError(f"cannot read Python version {text!r}: write it like 3.12 or 312")
+        parts = [stripped]
+    if not all(p.isdigit() and len(p) <= 4 for p in parts) or not 1 <= len(parts) <= 3:
+        raise InputError(f"cannot read Python version {_quote(text)}: write it like 3.12 or 312")
     numbers = tuple(int(p) for p in parts)
     if len(numbers) == 1:
-        raise InputError(f"Python version {text!r} names no minor version: write it like 3.12")
+        raise InputError(f"Python version {_quote(text)} names no minor version: write it like 3.12")
+    _bounded_python(numbers[:2], text)
+    if len(numbers) == 3 and numbers[2] > 99:
+        raise InputError(f"Python version {_quote(text)}: no CPython has that patch release")
     return numbers
+
+
+def _bounded_python(minor: Tuple[int, ...], text: str) -> Tuple[int, int]:
+    """``minor`` when some interpreter could have it; InputError naming ``text`` otherwise."""
+    bounds = limits()
+    known = bounds.cpython.get(minor[0])
+    newest = None if known is None else known[1] + (bounds.cpython_margin if minor[0] == 3 else 0)
+    if known is None or newest is None or not known[0] <= minor[1] <= newest:
+        versions = ", ".join(
+            "%d.%d–%d.%d" % (major, low, major, high) for major, (low, high) in sorted(bounds.cpython.items())
+        )
+        raise InputError(
+            f"Python version {_quote(text)}: no CPython has that version "
+            f"(known: {versions}, as of {bounds.reviewed})"
+        )
+    return (minor[0], minor[1])
 
 
 def expand_platform(platform: str) -> List[str]:
     """pip's expansion of one ``--platform`` value into the tags it accepts."""
+    _check_platform(platform)
     prefix, sep, suffix = platform.partition("_")
     if platform.startswith("macosx"):
+        from packaging import tags as _tags
+
         version = _macos_tag_version(platform)
         arch = platform.split("_", 3)[-1]
         if version is None:
@@ -257,85 +365,185 @@ def expand_platform(platform: str) -> List[str]:
 
 def _expand_family(platform: str) -> Optional[List[str]]:
     """Platform families written without a version, for the compact target form."""
+    bounds = limits()
     family, _, arch = platform.partition("_")
-    if family == "manylinux" and arch and not arch[0].isdigit():
-        tags = [f"manylinux_2_{m}_{arch}" for m in range(_NEWEST_GLIBC_MINOR, 4, -1)]
+    if not arch or arch[0].isdigit() or arch not in _KNOWN_ARCHES:
+        return None
+    if family == "manylinux":
+        tags = [f"manylinux_2_{m}_{arch}" for m in range(bounds.newest_glibc_minor, 4, -1)]
         tags.append(f"manylinux2014_{arch}")  # the legacy aliases wheels still carry
         if arch in ("x86_64", "i686"):
             tags += [f"manylinux2010_{arch}", f"manylinux1_{arch}"]
         return tags
-    if family == "musllinux" and arch and not arch[0].isdigit():
-        return [f"musllinux_1_{m}_{arch}" for m in range(_NEWEST_MUSL_MINOR, -1, -1)]
+    if family == "musllinux":
+        return [f"musllinux_1_{m}_{arch}" for m in range(bounds.newest_musl_minor, -1, -1)]
     if family == "macosx" and arch in ("arm64", "x86_64", "universal2"):
-        major = _NEWEST_MACOS
-        return list(_tags.mac_platforms((major, 0), arch))
+        from packaging import tags as _tags
+
+        return list(_tags.mac_platforms((bounds.newest_macos, 0), arch))
     if family == "linux" and arch in ("x86_64", "aarch64", "i686"):
         return _expand_family(f"manylinux_{arch}")
     return None
 
 
+_KNOWN_ARCHES = frozenset(
+    {
+        "x86_64", "i686", "aarch64", "arm64", "universal2", "armv7l", "ppc64le", "s390x",
+        "riscv64", "armv6l", "ppc64", "intel", "amd64",
+    }
+)  # fmt: skip
+
+
 def _check_platform(platform: str) -> None:
-    if not platform or any(c in platform for c in " -./") or platform != platform.lower():
-        raise InputError(
-            f"unknown platform tag {platform!r}: use a wheel platform tag such as "
-            "manylinux2014_x86_64, manylinux_2_28_aarch64, musllinux_1_2_x86_64, "
-            "macosx_11_0_arm64, win_amd64 or win32"
-        )
-    if _platform_os(platform) == "unknown":
-        raise InputError(
-            f"unknown platform tag {platform!r}: ddguard knows manylinux*, musllinux*, "
-            "linux_*, macosx_*, win_amd64, win32 and win_arm64 tags"
-        )
+    """A platform tag pip would accept, naming an OS and an architecture, within bounds."""
+    usage = (
+        f"unknown platform tag {_quote(platform)}: use a wheel platform tag such as "
+        "manylinux2014_x86_64, manylinux_2_28_aarch64, musllinux_1_2_x86_64, "
+        "macosx_11_0_arm64, win_amd64 or win32"
+    )
+    if (
+        not platform
+        or len(platform) > 64
+        or not platform.replace("_", "").isalnum()
+        or platform != platform.lower()
+        or platform_os(platform) is Os.OTHER
+    ):
+        raise InputError(usage)
+    if platform in ("win32", "win_amd64", "win_arm64"):
+        return
+    parts = platform.split("_")
+    bounds = limits()
+    if parts[0] in ("manylinux", "musllinux"):
+        if len(parts) < 4 or not (parts[1].isdigit() and parts[2].isdigit()):
+            raise InputError(usage)
+        major, minor = int(parts[1]), int(parts[2])
+        if parts[0] == "manylinux" and (
+            major != 2 or minor > bounds.newest_glibc_minor + bounds.glibc_margin
+        ):
+            raise InputError(f"platform tag {_quote(platform)}: no glibc has that version")
+        if parts[0] == "musllinux" and (
+            major != 1 or minor > bounds.newest_musl_minor + bounds.musl_margin
+        ):
+            raise InputError(f"platform tag {_quote(platform)}: no musl has that version")
+    elif parts[0] in ("manylinux1", "manylinux2010", "manylinux2014", "linux"):
+        if len(parts) < 2:
+            raise InputError(usage)
+    elif parts[0] == "macosx":
+        version = _macos_tag_version(platform)
+        if version is None or len(parts) < 4:
+            raise InputError(usage)
+        if not (10 <= version[0] <= bounds.newest_macos + bounds.macos_margin) or version[1] > 20:
+            raise InputError(f"platform tag {_quote(platform)}: no macOS has that version")
+    if platform_arch(platform) is Arch.OTHER and parts[-1] not in _KNOWN_ARCHES:
+        raise InputError(usage)
 
 
 def _check_abi(abi: str) -> None:
-    if not abi or not abi.replace("_", "").isalnum():
-        raise InputError(f"cannot read --abi {abi!r}: write it like cp312, cp313t, abi3 or none")
+    if not abi or len(abi) > 16 or not abi.replace("_", "").isalnum():
+        raise InputError(f"cannot read --abi {_quote(abi)}: write it like cp312, cp313t, abi3 or none")
 
 
-def _platform_os(platform: str) -> str:
+def platform_os(platform: str) -> Os:
     if platform.startswith(("manylinux", "musllinux", "linux")):
-        return "linux"
+        return Os.LINUX
     if platform.startswith("macosx"):
-        return "macos"
-    if platform in ("win32", "win_amd64", "win_arm64", "win_ia64") or platform.startswith("win_"):
-        return "windows"
-    return "unknown"
+        return Os.MACOS
+    if platform == "win32" or platform.startswith("win_"):
+        return Os.WINDOWS
+    return Os.OTHER
 
 
-def _platform_arch(platform: str) -> str:
+def platform_arch(platform: str) -> Arch:
+    return _ARCHES.get(_raw_arch(platform), Arch.OTHER)
+
+
+def _raw_arch(platform: str) -> str:
     if platform == "win32":
         return "i686"
     if platform.startswith("win_"):
-        return {"amd64": "x86_64", "arm64": "aarch64"}.get(platform[4:], platform[4:])
+        return platform[4:]
     if platform.startswith("macosx"):
-        arch = platform.split("_", 3)[-1]
-        return {"arm64": "aarch64", "intel": "x86_64"}.get(arch, arch)
+        return platform.split("_", 3)[-1]
     for family in ("manylinux2014_", "manylinux2010_", "manylinux1_", "linux_"):
         if platform.startswith(family):
-            return _normal_arch(platform[len(family) :])
-    # manylinux_2_17_x86_64, musllinux_1_2_aarch64
-    parts = platform.split("_", 3)
-    return _normal_arch(parts[3]) if len(parts) == 4 else platform
+            return platform[len(family) :]
+    parts = platform.split("_", 3)  # manylinux_2_17_x86_64, musllinux_1_2_aarch64
+    return parts[3] if len(parts) == 4 else platform
 
 
-def _normal_arch(arch: str) -> str:
-    return {"amd64": "x86_64", "x86": "i686", "i386": "i686", "arm64": "aarch64"}.get(arch, arch)
+_ARCHES = {
+    "x86_64": Arch.X86_64,
+    "amd64": Arch.X86_64,
+    "intel": Arch.X86_64,
+    "i686": Arch.I686,
+    "i386": Arch.I686,
+    "x86": Arch.I686,
+    "aarch64": Arch.AARCH64,
+    "arm64": Arch.AARCH64,
+}
 
 
 def _macos_tag_version(platform: str) -> Optional[Tuple[int, int]]:
     parts = platform.split("_")
-    if parts[0] == "macosx" and len(parts) >= 4 and parts[1].isdigit() and parts[2].isdigit():
+    if (
+        parts[0] == "macosx"
+        and len(parts) >= 4
+        and parts[1].isdigit()
+        and parts[2].isdigit()
+        and len(parts[1]) <= 3
+        and len(parts[2]) <= 3
+    ):
         return (int(parts[1]), int(parts[2]))
     return None
 
 
-@functools.lru_cache(maxsize=None)
-def _compute_tags(target: Target) -> FrozenSet[_tags.Tag]:
+def _marker_env(target: Target) -> Dict[str, str]:
+    os_name, arch = target.os, target.arch
+    machine = {
+        (Os.WINDOWS, Arch.X86_64): "AMD64",
+        (Os.WINDOWS, Arch.I686): "x86",
+        (Os.WINDOWS, Arch.AARCH64): "ARM64",
+        (Os.MACOS, Arch.AARCH64): "arm64",
+    }.get((os_name, arch))
+    if machine is None:
+        machine = arch.value if arch is not Arch.OTHER else _raw_arch(target.platforms[0]) if target.platforms else ""
+    return {
+        "implementation_name": target.implementation.value,
+        "implementation_version": target.python_full_str,
+        "os_name": "nt" if os_name is Os.WINDOWS else "posix",
+        "platform_machine": machine,
+        "platform_python_implementation": _MARKER_IMPLEMENTATION[target.implementation],
+        "platform_release": "",
+        "platform_system": {Os.LINUX: "Linux", Os.MACOS: "Darwin", Os.WINDOWS: "Windows"}.get(
+            os_name, ""
+        ),
+        "platform_version": "",
+        "python_full_version": target.python_full_str,
+        "python_version": target.python_str,
+        "sys_platform": {Os.LINUX: "linux", Os.MACOS: "darwin", Os.WINDOWS: "win32"}.get(
+            os_name, ""
+        ),
+        "extra": "",
+    }
+
+
+_MARKER_IMPLEMENTATION = {
+    Implementation.CPYTHON: "CPython",
+    Implementation.PYPY: "PyPy",
+    Implementation.GRAALPY: "GraalVM",
+    Implementation.IRONPYTHON: "IronPython",
+    Implementation.JYTHON: "Jython",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _compute_tags(target: Target) -> FrozenSet[Tag]:
+    from packaging import tags as _tags
+
     if not target.declared:
         return frozenset(_tags.sys_tags())
-    platforms: Optional[Iterable[str]] = list(target.platforms) or None
-    if target.implementation == "cpython":
+    platforms: Optional[List[str]] = list(target.platforms) or None
+    if target.implementation is Implementation.CPYTHON:
         found = list(_tags.cpython_tags(target.python, list(target.abis) or None, platforms))
     else:
         found = list(
@@ -347,16 +555,21 @@ def _compute_tags(target: Target) -> FrozenSet[_tags.Tag]:
 
 @functools.lru_cache(maxsize=None)
 def _host_target() -> Target:
-    host_tags = list(_tags.sys_tags())
+    from packaging import tags as _tags
+
     platforms: List[str] = []
     abis: List[str] = []
-    for tag in host_tags:
+    for tag in _tags.sys_tags():
         if tag.platform not in platforms and tag.platform != "any":
             platforms.append(tag.platform)
         if tag.abi not in abis and tag.abi not in ("none", "abi3"):
             abis.append(tag.abi)
+    try:
+        implementation = Implementation.parse(sys.implementation.name)
+    except InputError:  # an interpreter ddguard has no name for: judged as not CPython
+        implementation = Implementation.PYPY
     return Target(
-        implementation=sys.implementation.name,
+        implementation=implementation,
         python_version=tuple(sys.version_info[:3]),
         abis=tuple(abis),
         platforms=tuple(platforms),
@@ -364,12 +577,47 @@ def _host_target() -> Target:
     )
 
 
-@functools.lru_cache(maxsize=None)
-def platform_os_arch(platform: str) -> Tuple[str, str]:
-    """("linux", "x86_64") for manylinux2014_x86_64, ("windows", "i686") for win32, ..."""
-    return _platform_os(platform), _platform_arch(platform)
+# --- transitional: words and old names, until report.py renders targets ------------------
+
+IMPLEMENTATION_NAMES = {m.short: m.value for m in Implementation}
+_DISPLAY = {
+    Implementation.CPYTHON: "CPython",
+    Implementation.PYPY: "PyPy",
+    Implementation.GRAALPY: "GraalPy",
+    Implementation.IRONPYTHON: "IronPython",
+    Implementation.JYTHON: "Jython",
+}
+
+
+def _describe(self: Target) -> str:
+    text = f"{_DISPLAY[self.implementation]} {self.python_str}"
+    if self.free_threaded:
+        text += " (free-threaded)"
+    return f"{text}, {_platform_description(self)}"
+
+
+def _platform_description(self: Target) -> str:
+    os_name, arch = self.os, self.arch
+    arch_word = arch.value if arch is not Arch.OTHER else (_raw_arch(self.platforms[0]) if self.platforms else "?")
+    if os_name is Os.LINUX:
+        family = {Libc.MUSL: "musllinux", Libc.GLIBC: "manylinux"}.get(self.libc) if self.libc else None
+        return f"{family or 'linux'} {arch_word}"
+    if os_name is Os.MACOS:
+        return "macOS " + {Arch.AARCH64: "Apple Silicon", Arch.X86_64: "Intel"}.get(arch, arch_word)
+    if os_name is Os.WINDOWS:
+        return "Windows " + {Arch.X86_64: "64-bit", Arch.I686: "32-bit", Arch.AARCH64: "ARM64"}.get(arch, arch_word)
+    return self.platforms[0] if self.platforms else "unknown platform"
+
+
+Target.describe = _describe  # type: ignore[attr-defined]
+Target.platform_description = _platform_description  # type: ignore[attr-defined]
 
 
 def describe_platform(platform: str) -> str:
-    """ "manylinux x86_64", "macOS Apple Silicon", "Windows 64-bit" for one platform tag."""
-    return Target("cpython", (3, 0), (), (platform,)).platform_description()
+    return _platform_description(Target(Implementation.CPYTHON, (3, 0), (), (platform,)))
+
+
+@functools.lru_cache(maxsize=None)
+def platform_os_arch(platform: str) -> Tuple[str, str]:
+    arch = platform_arch(platform)
+    return platform_os(platform).value, arch.value if arch is not Arch.OTHER else _raw_arch(platform)

@@ -1,0 +1,291 @@
+"""The values every layer shares: enums for what code branches on, frozen records for facts.
+
+Nothing here reads files, imports ``packaging`` at run time, or makes words: sources build
+:class:`Pin` values, ``evaluate`` turns them into :class:`Result` values, and only
+``ddguard.report`` renders them as text.
+
+Records are ``NamedTuple``s: frozen, hashable and built by name like frozen dataclasses,
+without importing ``dataclasses`` (and ``inspect``), which alone would cost the command
+line more than its whole check.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, FrozenSet, NamedTuple, NoReturn, Optional, Tuple
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    from ddguard.target import Arch, Os, Target
+
+Minor = Tuple[int, int]  # a CPython feature release: (3, 12)
+PythonRange = Tuple[Minor, Optional[Minor]]  # (low, high), high None when open-ended
+VersionRun = Tuple["Version", Optional["Version"]]  # releases low..high (None: and newer)
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    """The unreachable arm of an exhaustive match on an enum (mypy checks it)."""
+    raise AssertionError(f"unhandled value: {value!r}")
+
+
+class Verdict(str, enum.Enum):
+    COMPATIBLE = "compatible"
+    SOURCE_BUILD = "source-build"
+    INCOMPATIBLE = "incompatible"
+    UNKNOWN = "unknown"
+
+
+class SupportLevel(str, enum.Enum):
+    GA = "ga"
+    MAINTENANCE = "maintenance"
+    EOL = "eol"
+
+
+class Mode(str, enum.Enum):
+    """``DDGUARD_MODE``: what a refusal does outside the CLI."""
+
+    STRICT = "strict"  # refuse
+    WARN = "warn"  # say it and go on
+    OFF = "off"  # do not look
+
+
+class Options(NamedTuple):
+    """How strictly a check judges (``--strict``, ``--allow-source-build``)."""
+
+    allow_source_build: bool = False
+    strict: bool = False
+
+
+# --- where a requirement comes from --------------------------------------------------------
+
+
+class OriginKind(str, enum.Enum):
+    ARGUMENT = "argument"  # the command line or an API call
+    DEPENDENCY = "dependency"  # what installing the project (or a requirements file) installs
+    EXTRA = "extra"  # an optional-dependencies / extras_require entry
+    GROUP = "group"  # a dependency group: PEP 735, Poetry, PDM dev, uv dev, Pipfile category
+    BUILD_SYSTEM = "build-system"  # build-system.requires, setup_requires
+    CONSTRAINT = "constraint"  # pip -c, uv constraint-dependencies, tox constraints
+    OVERRIDE = "override"  # uv override-dependencies
+    TOX_ENV = "tox-env"  # deps of a tox environment
+    LOCK = "lock"  # an entry a lock file recorded
+    INSTALLED = "installed"  # a distribution found on sys.path
+
+
+class Origin(NamedTuple):
+    """Where a requirement was written, as structure (``report`` makes the words)."""
+
+    kind: OriginKind
+    path: Optional[str] = None  # the file, as the user named it (None: argument, installed)
+    line: Optional[int] = None  # 1-based
+    name: Optional[str] = None  # the extra, group, tox env or lock category, as written
+    included_by: Tuple[str, ...] = ()  # groups (PEP 735) that include ``name``, transitively
+    tool: Optional[str] = None  # whose table: "poetry", "pdm", "uv", "pipenv", "tox", ...
+    factor: Optional[str] = None  # a tox factor condition ("py312")
+    requirers: Tuple[str, ...] = ()  # lock: the locked packages that require it
+    direct: Optional[bool] = None  # lock: a direct dependency of the project (None: unknown)
+
+    def selected_by(self, extras: FrozenSet[str], groups: FrozenSet[str]) -> bool:
+        """Whether installing the project with these (normalized) extras and groups installs
+        a requirement of this origin."""
+        if self.kind is OriginKind.DEPENDENCY:
+            return True
+        if self.kind is OriginKind.EXTRA:
+            return _normal(self.name) in extras
+        if self.kind is OriginKind.GROUP:
+            return _normal(self.name) in groups or any(_normal(g) in groups for g in self.included_by)
+        return False
+
+
+def _normal(name: Optional[str]) -> str:
+    out = []
+    previous_dash = False
+    for char in (name or "").lower():
+        dash = char in "-_."
+        if dash and previous_dash:
+            continue
+        out.append("-" if dash else char)
+        previous_dash = dash
+    return "".join(out)
+
+
+class ReferenceKind(str, enum.Enum):
+    VCS = "vcs"
+    EDITABLE = "editable"
+    PATH = "path"  # a local file or directory
+    URL = "url"  # an archive URL
+
+
+class Reference(NamedTuple):
+    """A direct reference instead of a version (``ddtrace @ git+https://…``, ``-e .``)."""
+
+    kind: ReferenceKind
+    location: str  # as written (report redacts credentials)
+    version: Optional[str] = None  # when the file name names one (a wheel or sdist)
+    wheel_tags: Tuple[str, ...] = ()  # tags of a named wheel file
+
+
+class Pin(NamedTuple):
+    """One requirement naming a package (ddtrace, unless a scan asked for others)."""
+
+    text: str  # as written: "ddtrace[profiling]>=2,<3 ; python_version<'3.12'"
+    specifier: "SpecifierSet"  # normalized PEP 440 (Poetry ^2.8.5 -> >=2.8.5,<3.0.0); empty: any
+    origin: Origin
+    name: str = "ddtrace"  # as written
+    marker: Optional["Marker"] = None  # evaluated against each target, never the host
+    alternatives: Tuple["SpecifierSet", ...] = ()  # a Poetry || union; then ``specifier`` is empty
+    extras: FrozenSet[str] = frozenset()  # normalized extras the requirement asks for
+    reference: Optional[Reference] = None
+    wheel_tags: Tuple[str, ...] = ()  # tags of the wheel files a lock records for it
+
+    @property
+    def unknown(self) -> bool:
+        """A reference whose version cannot be known without building it."""
+        return self.reference is not None and self.reference.version is None
+
+
+# --- what a judgement found -----------------------------------------------------------------
+
+
+class ReasonCode(str, enum.Enum):
+    NOT_CPYTHON = "not-cpython"
+    REQUIRES_PYTHON = "requires-python"
+    LINE_RUNTIME = "line-runtime"
+    LINE_PLATFORM = "line-platform"
+    NO_WHEEL_FOR_PYTHON = "no-wheel-for-python"
+    NO_WHEEL_FOR_ABI = "no-wheel-for-abi"
+    NO_WHEEL_FOR_PLATFORM = "no-wheel-for-platform"
+    NO_FILES = "no-installable-file"
+    NOT_RELEASED = "not-released"
+    NEWER_THAN_DATABASE = "newer-than-database"
+    NO_RELEASE_IN_RANGE = "no-release-in-range"
+    UNKNOWN_REFERENCE = "unknown-reference"
+    WHEEL_FILE_MISMATCH = "wheel-file-mismatch"  # a direct reference to a wheel for elsewhere
+    BUILT_FOR_OTHER = "built-for-other-interpreter"  # the installed wheel's own tags
+    DEPENDENCY_NO_WHEEL = "dependency-no-wheel"
+    YANKED = "yanked"
+    END_OF_LIFE = "end-of-life"
+
+
+class Reason(NamedTuple):
+    """One fact behind a verdict or a warning; which fields are set depends on ``code``."""
+
+    code: ReasonCode
+    version: Optional["Version"] = None  # the release the fact is about
+    line: Optional[int] = None  # its release line (major)
+    requires_python: Optional[str] = None
+    pythons: Tuple[PythonRange, ...] = ()  # CPython versions supported or published
+    on_platform: bool = False  # ``pythons`` hold for the target's platform only
+    runtimes: Tuple[Tuple["Os", Tuple["Arch", ...]], ...] = ()  # platforms a line supports
+    wheel_platforms: Tuple[str, ...] = ()  # platform tags of the wheels for the target's Python
+    same_cpu: bool = False  # ``wheel_platforms`` are for the target's OS and CPU
+    has_wheels: bool = True  # the release publishes any wheel at all
+    abis: Tuple[str, ...] = ()
+    since: Optional[str] = None  # a date (end of life)
+    text: Optional[str] = None  # a fact quoted from data: a yank reason, a reference, a tag
+    specifier: Optional[str] = None  # a range the fact is about
+    newest: Optional["Version"] = None  # the newest release the database knows
+    fetched: Optional[str] = None  # the database's snapshot date
+    package: Optional[str] = None  # a dependency's name (dependency-no-wheel)
+    required_by: Optional["Version"] = None  # the ddtrace release requiring ``package``
+    target: Optional["Target"] = None  # another interpreter named by the fact
+
+
+class FixKind(str, enum.Enum):
+    NARROW_RANGE = "narrow-range"  # keep the part of the range that works
+    NEWEST_IN_LINE = "newest-in-line"  # ==newest of the same line that works
+    MOVE_TO = "move-to"  # a range that works (bounded when needed)
+    NEWEST = "newest"  # ==newest release that works
+    SUPPORTED_LINE = "supported-line"  # off an End-of-Life line
+    OTHER_PYTHON = "other-python"  # run this release on another CPython
+    ALLOW_SOURCE_BUILD = "allow-source-build"
+    REFRESH_DATABASE = "refresh-database"
+    PIN_A_RELEASE = "pin-a-release"  # instead of an unversioned reference
+    WHEEL_FOR_TARGET = "wheel-for-target"  # a direct wheel reference built elsewhere
+    REINSTALL = "reinstall"  # the installed build is for another interpreter
+    NOTHING_WORKS = "nothing-works"
+
+
+class Fix(NamedTuple):
+    """One way out; a result lists them in order of preference."""
+
+    kind: FixKind
+    specifier: Optional[str] = None  # the requirement to use: ">=2.0.0,<3", "==2.21.12"
+    runs: Tuple[VersionRun, ...] = ()  # NARROW_RANGE: the working runs of the range
+    newest: Optional["Version"] = None  # the newest release the fix admits
+    line: Optional[int] = None
+    python: Optional[Minor] = None  # OTHER_PYTHON: the nearest CPython that works
+    pythons: Tuple[PythonRange, ...] = ()  # OTHER_PYTHON: every CPython that works there
+    version: Optional["Version"] = None  # the release the fix is about
+    executable: Optional[str] = None  # REINSTALL: the interpreter to reinstall with
+
+
+class Alternative(NamedTuple):
+    """One alternative of a union (Poetry ``^1.20 || ~2.8``) on one target."""
+
+    specifier: str
+    known: bool  # the database has releases in it
+    works: Tuple[VersionRun, ...]  # its releases that work here
+    picked: bool  # it holds the installer's pick
+
+
+class Result(NamedTuple):
+    """One requirement on one target. Build it by name."""
+
+    pin: Pin
+    target: "Target"
+    verdict: Verdict
+    refused: bool
+    version: Optional["Version"] = None  # the release judged: the pin, or an installer's pick
+    picked: bool = False  # ``version`` is the installer's pick for a range
+    line: Optional[int] = None
+    support_level: Optional[SupportLevel] = None
+    reasons: Tuple[Reason, ...] = ()  # why it is not compatible
+    warnings: Tuple[Reason, ...] = ()  # yanked, end of life: said apart
+    fixes: Tuple[Fix, ...] = ()
+    compatible: Tuple[VersionRun, ...] = ()  # the part of a range that works here
+    alternatives: Tuple[Alternative, ...] = ()
+
+    @property
+    def problem(self) -> bool:
+        return self.refused or bool(self.warnings) or self.verdict is not Verdict.COMPATIBLE
+
+
+class NoteCode(str, enum.Enum):
+    NO_DDTRACE_IN = "no-ddtrace-in"  # a file or project names no ddtrace
+    NOTHING_TO_CHECK = "nothing-to-check"  # no requirement, no installed ddtrace
+    SETUP_PY_NOT_READ = "setup-py-not-read"
+    DYNAMIC_DEPENDENCIES = "dynamic-dependencies"
+    URL_NOT_FETCHED = "url-not-fetched"  # -r https://...
+    OUTSIDE_PROJECT = "outside-project"  # an include outside the project: not read
+    PYTHON_RANGE = "python-range"  # a project's Python range admits CPythons that break
+    NO_INTEGRATION_DATA = "no-integration-data"
+    NO_RELEASE_FOR_INTEGRATIONS = "no-release-for-integrations"
+    UNREADABLE = "unreadable"  # a discovered file that could not be read or parsed
+
+
+class Note(NamedTuple):
+    """Something worth saying that is not a verdict."""
+
+    code: NoteCode
+    path: Optional[str] = None
+    line: Optional[int] = None
+    text: Optional[str] = None  # a value quoted from the input (a URL, a range, an error)
+    pin: Optional[Pin] = None
+    pythons: Tuple[PythonRange, ...] = ()  # PYTHON_RANGE: where the pin breaks
+    target: Optional["Target"] = None
+    line_major: Optional[int] = None  # NO_INTEGRATION_DATA
+    marker: Optional[str] = None  # PYTHON_RANGE: a marker that would exclude the breaking part
+
+
+class Scan(NamedTuple):
+    """What reading one file, or a whole project, found."""
+
+    pins: Tuple[Pin, ...] = ()
+    notes: Tuple[Note, ...] = ()
+    python_range: Optional["SpecifierSet"] = None  # requires-python / Poetry's python
+    python_range_text: Optional[str] = None  # as written (Poetry syntax kept)
+    files: Tuple[str, ...] = ()  # files read
