@@ -1,0 +1,1 @@
+"""Thin adapters for the tools ddguard guards: build hooks, tox, pytest, PDM, Poetry, pip."""

@@ -1,0 +1,1 @@
+"""Deployment targets declared in a project's files (Dockerfiles, CI, serverless, ...)."""
