@@ -1,4 +1,4 @@
-"""The library entry point: check ddtrace requirements against one or more targets.
+"""The facade every entry point calls: requirements and project files in, a Report out.
 
 >>> import ddguard
 >>> report = ddguard.check(["ddtrace==1.20.19"], ddguard.Target.from_compact("cp312-manylinux_x86_64"))
@@ -8,199 +8,173 @@ False
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Tuple, Union
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
+from typing import (
+    TYPE_CHECKING,
+    Callable,
+    Collection,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from ddguard import knowledge as _knowledge
 from ddguard.errors import InputError
-from ddguard.evaluate import (
+from ddguard.model import (
+    Note,
+    NoteCode,
     Options,
-    Reason,
-    ReasonCode,
+    Origin,
+    OriginKind,
+    Pin,
+    Reference,
+    ReferenceKind,
+    Report,
     Result,
-    Verdict,
-    admits_prereleases,
-    exact_version,
-    installer_pick,
-    is_refused,
-    judge_release,
-    judge_requirement,
-    unknown_result,
 )
 from ddguard.target import Target
 
 if TYPE_CHECKING:
-    from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
 
-    from ddguard.integration_ranges import IntegrationFinding
-    from ddguard.pins import Pin
+    from ddguard.knowledge import Knowledge
 
+__all__ = ["Report", "check", "judge"]
 
-@dataclass(frozen=True)
-class Report:
-    """Every result of one check, in requirement order (one row per target)."""
-
-    targets: Tuple[Target, ...]
-    results: Tuple[Result, ...]
-    notes: Tuple[str, ...] = field(default=())
-    integrations: Tuple[IntegrationFinding, ...] = field(default=())  # check --integrations
-
-    @property
-    def ok(self) -> bool:
-        return not any(r.refused for r in self.results) and not any(
-            f.refused for f in self.integrations
-        )
-
-    @property
-    def target(self) -> Target:
-        return self.targets[0]
+Requirement = Union[str, Pin]
+ARGUMENT = Origin(OriginKind.ARGUMENT)
 
 
 def check(
-    requirements: Iterable[Union[str, Pin]],
+    requirements: Iterable[Requirement],
     target: Union[Target, Sequence[Target], None] = None,
     *,
     allow_source_build: bool = False,
     strict: bool = False,
-    knowledge: Optional[_knowledge.Knowledge] = None,
+    knowledge: Optional[Knowledge] = None,
 ) -> Report:
-    """Judge each ddtrace requirement (strings like ``"ddtrace>=2,<3"`` or Pins read from
+    """Judge each ddtrace requirement (strings like ``"ddtrace>=2,<3"``, or Pins read from
     project files) on each target (default: the running interpreter)."""
     targets = _targets(target)
+    pins = [argument_pin(r) if isinstance(r, str) else r for r in requirements]
     options = Options(allow_source_build=allow_source_build, strict=strict)
+    return Report(targets=targets, results=judge(pins, targets, options, knowledge))
+
+
+def judge(
+    pins: Sequence[Pin],
+    targets: Sequence[Target],
+    options: Options = Options(),
+    knowledge: Optional[Knowledge] = None,
+) -> Tuple[Result, ...]:
+    """One result per pin and target whose marker applies, in pin order."""
+    from ddguard.evaluate.requirement import applies
+    from ddguard.evaluate.requirement import judge as judge_pin
+
     db = knowledge or _knowledge.load()
-    results = []
-    for item in requirements:
-        if isinstance(item, str):
-            requirement = parse_ddtrace_requirement(item)
-            for each in targets:
-                if requirement.marker is not None and not requirement.marker.evaluate(
-                    each.marker_env()
-                ):
-                    continue
-                results.append(
-                    judge_requirement(
-                        db, requirement.specifier, each, requirement=item.strip(), options=options
-                    )
-                )
-        else:
-            results.extend(judge_pin(db, item, targets, options))
-    return Report(tuple(targets), tuple(results))
-
-
-def judge_pin(
-    db: _knowledge.Knowledge, pin: Pin, targets: Sequence[Target], options: Options
-) -> Iterable[Result]:
-    for each in targets:
-        if pin.marker is not None and not pin.marker.evaluate(each.marker_env()):
-            continue
-        if pin.unknown_reason:
-            reason = Reason(ReasonCode.UNKNOWN_REFERENCE, pin.unknown_reason)
-            fix = "pin a released version (ddtrace==X.Y.Z) so it can be checked"
-            yield unknown_result(pin.requirement, pin.source, each, None, reason, fix, options)
-            continue
-        result = judge_requirement(
-            db,
-            pin.specifiers,
-            each,
-            requirement=pin.requirement,
-            source=pin.source,
-            options=options,
-        )
-        yield _check_named_wheel(result, pin.wheel_tags)
-
-
-def _check_named_wheel(result: Result, wheel_tags: Sequence[str]) -> Result:
-    """A direct reference to a wheel file installs that file or nothing: its own tags decide,
-    whatever else the release publishes."""
-    if not wheel_tags or result.verdict is Verdict.INCOMPATIBLE:
-        return result
-    from packaging.tags import parse_tag
-
-    named = {tag for text in wheel_tags for tag in parse_tag(text)}
-    if named & result.target.tags():
-        return result
-    reason = Reason(
-        ReasonCode.NO_WHEEL_FOR_PLATFORM,
-        f"the wheel file it names is built for {', '.join(sorted(wheel_tags))}, "
-        f"which does not install on {result.target.describe()}",
-    )
-    return replace(
-        result,
-        verdict=Verdict.INCOMPATIBLE,
-        reasons=(*result.reasons, reason),
-        refused=True,
-        fix=f"point at the wheel of ddtrace {result.version} built for this target, "
-        f"or use a plain pin (ddtrace=={result.version}) and let the installer pick the file"
-        if result.version
-        else result.fix,
+    return tuple(
+        judge_pin(db, pin, each, options) for pin in pins for each in targets if applies(pin, each)
     )
 
 
-@dataclass(frozen=True)
-class DDTraceRequirement:
-    """The parts of a ddtrace requirement a check needs."""
+def refusals(report: Report) -> List[str]:
+    """The paragraph of every refused result (what a host prints when it refuses)."""
+    from ddguard.report import paragraph
 
-    specifier: SpecifierSet
-    marker: Optional[Marker] = None
-    url: Optional[str] = None
+    return [paragraph(r) for r in report.results if r.refused]
 
 
-def _plain_ddtrace_specifier(text: str) -> Optional[DDTraceRequirement]:
-    """``ddtrace==1.20.19`` without extras, markers or URL: skips packaging's requirement
-    parser, whose import costs more than the whole check."""
-    if not text.lower().startswith("ddtrace") or any(c in text for c in ";@["):
+# --- requirements given as text ------------------------------------------------------------
+
+
+def argument_pin(text: str, origin: Origin = ARGUMENT) -> Pin:
+    """A requirement given on the command line or to :func:`check`: ``ddtrace==2.8.5``,
+    ``2.8.5`` (a release), ``>=2,<3`` (a range), or a direct reference; anything not naming
+    ddtrace is bad input."""
+    stripped = text.strip()
+    if not stripped:
+        raise InputError("empty requirement: name a release (ddtrace==2.21.12) or a range")
+    if len(stripped) > 4096:
+        raise InputError(f"requirement too long ({len(stripped)} characters)")
+    if stripped[0].isdigit():
+        stripped = f"ddtrace=={stripped}"
+    elif stripped[0] in "<>=!~":
+        stripped = f"ddtrace{stripped}"
+    plain = _plain_specifier(stripped)
+    if plain is not None:
+        return Pin(text=text.strip(), specifier=plain, origin=origin)
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Parsed
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    try:
+        parsed = Parsed(stripped)
+    except InvalidRequirement as exc:
+        reason = str(exc).splitlines()[0][:200]
+        raise InputError(f"cannot read requirement {_shown(text)}: {reason}") from None
+    if canonicalize_name(parsed.name) != "ddtrace":
+        raise InputError(f"{_shown(text)} is not a ddtrace requirement: ddguard checks ddtrace only")
+    reference = _reference(parsed.url) if parsed.url else None
+    specifier = parsed.specifier
+    if reference is not None:
+        specifier = SpecifierSet(f"=={reference.version}") if reference.version else SpecifierSet()
+    return Pin(
+        text=text.strip(),
+        specifier=specifier,
+        origin=origin,
+        name=parsed.name,
+        marker=parsed.marker,
+        extras=frozenset(canonicalize_name(e) for e in parsed.extras),
+        reference=reference,
+    )
+
+
+def _shown(text: str) -> str:
+    shown = repr(text.strip())
+    return shown if len(shown) <= 80 else shown[:60] + "…" + shown[-10:]
+
+
+def _plain_specifier(text: str) -> Optional[SpecifierSet]:
+    """``ddtrace==1.20.19`` without extras, markers or URL, read without packaging's
+    requirement parser (whose import costs more than a whole check)."""
+    if not text[:7].lower() == "ddtrace" or any(c in text for c in ";@[("):
         return None
-    rest = text[len("ddtrace") :].strip()
+    rest = text[7:].strip()
     if rest[:1] not in ("", "<", ">", "=", "!", "~"):
         return None
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
-        return DDTraceRequirement(SpecifierSet(rest))
+        return SpecifierSet(rest)
     except InvalidSpecifier:
-        return None
+        return None  # the full parser says what is wrong
 
 
-def parse_ddtrace_requirement(text: str) -> DDTraceRequirement:
-    """A requirement string naming ddtrace; ``2.8.5`` alone means ``ddtrace==2.8.5``."""
-    stripped = text.strip()
-    if stripped and stripped[0].isdigit():
-        stripped = f"ddtrace=={stripped}"
-    elif stripped[:1] in "<>=!~":
-        stripped = f"ddtrace{stripped}"
-    fast = _plain_ddtrace_specifier(stripped)
-    if fast is not None:
-        return fast
-    from packaging.requirements import InvalidRequirement, Requirement
+def _reference(url: str) -> Reference:
+    """A direct reference: its version when the URL names a wheel or sdist file."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
 
+    if url.startswith(("git+", "hg+", "svn+", "bzr+")):
+        return Reference(ReferenceKind.VCS, url)
+    name = url.rsplit("/", 1)[-1].split("#", 1)[0].split("?", 1)[0]
+    kind = ReferenceKind.PATH if url.startswith("file:") else ReferenceKind.URL
     try:
-        requirement = Requirement(stripped)
-    except InvalidRequirement as exc:
-        reason = str(exc).splitlines()[0]
-        raise InputError(f"cannot read requirement {text!r}: {reason}") from exc
-    if canonicalize_name(requirement.name) != "ddtrace":
-        raise InputError(f"{text!r} is not a ddtrace requirement: ddguard checks ddtrace only")
-    specifier = requirement.specifier
-    if requirement.url:
-        specifier = _url_specifier(requirement.url) or SpecifierSet()
-    return DDTraceRequirement(specifier, requirement.marker, requirement.url)
-
-
-def _url_specifier(url: str) -> Optional[SpecifierSet]:
-    from packaging.utils import parse_sdist_filename, parse_wheel_filename
-
-    name = url.rsplit("/", 1)[-1].split("#", 1)[0]
-    try:
-        version = (
-            parse_wheel_filename(name)[1]
-            if name.endswith(".whl")
-            else parse_sdist_filename(name)[1]
-        )
-    except ValueError:
-        return None
-    return SpecifierSet(f"=={version}")
+        if name.endswith(".whl"):
+            _, version, _, tags = parse_wheel_filename(name)
+            return Reference(kind, url, str(version), tuple(sorted(str(t) for t in tags)))
+        _, version = parse_sdist_filename(name)
+        return Reference(kind, url, str(version))
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return Reference(kind, url)
 
 
 def _targets(target: Union[Target, Sequence[Target], None]) -> Tuple[Target, ...]:
@@ -211,104 +185,235 @@ def _targets(target: Union[Target, Sequence[Target], None]) -> Tuple[Target, ...
     return tuple(target) or (Target.from_host(),)
 
 
+# --- a project's Python range ----------------------------------------------------------------
+
+
 def python_range_notes(
-    pins: Iterable[Pin],
-    python_range: SpecifierSet,
+    pins: Sequence[Pin],
+    admits: Callable[[str], bool],
+    range_text: str,
     targets: Sequence[Target],
-    *,
-    allow_source_build: bool = False,
-    strict: bool = False,
-    knowledge: Optional[_knowledge.Knowledge] = None,
-) -> Tuple[str, ...]:
-    """For each pin: the CPython versions inside the project's declared Python range on
-    which it is refused (on each target's platform), e.g. ``ddtrace==1.20.19`` under
-    ``requires-python = ">=3.8"`` breaks on CPython 3.12+."""
+    options: Options = Options(),
+    knowledge: Optional[Knowledge] = None,
+) -> Tuple[Note, ...]:
+    """For each pin and platform: the CPython versions inside the project's Python range
+    on which it is refused (``ddtrace==1.20.19`` under ``>=3.8`` breaks on 3.12+)."""
+    from ddguard.evaluate.python_range import judge_python_range
+
     db = knowledge or _knowledge.load()
-    options = Options(allow_source_build=allow_source_build, strict=strict)
-    pins = list(pins)
-    minors = [
-        minor
-        for minor in _known_minors(db, pins)
-        if any(
-            python_range.contains("%d.%d.%d" % (*minor, patch), prereleases=True)
-            for patch in (0, 1, 5, 10, 20, 99)
-        )
-    ]
-    if not minors:
-        return ()
     notes = []
-    platforms_seen = set()
-    for target in targets:
-        if target.platforms in platforms_seen:
-            continue
-        platforms_seen.add(target.platforms)
-        per_minor = [target.with_python(minor) for minor in minors]
-        seen = set()
-        for pin in pins:
-            key = (str(pin.specifiers), str(pin.marker), pin.unknown_reason)
-            if pin.unknown_reason or key in seen:
-                continue
-            seen.add(key)
-            bad = [
-                each.python
-                for each in per_minor
-                if (pin.marker is None or pin.marker.evaluate(each.marker_env()))
-                and _refused_on(db, pin.specifiers, each, options)
-            ]
-            if not bad:
-                continue
-            where = _knowledge.format_python_ranges(_knowledge.merge_ranges([(m, m) for m in bad]))
-            notes.append(
-                f"{pin.source}: {pin.requirement} does not work on CPython {where} "
-                f"({target.platform_description()}), which the project's Python range "
-                f"({python_range}) admits: narrow the range, add a marker, or pin a release "
-                f"that works there (`ddguard check --python-version X.Y` for the details)"
+    for finding in judge_python_range(db, pins, admits, targets, options):
+        broken = _merge(finding.broken)
+        notes.append(
+            Note(
+                NoteCode.PYTHON_RANGE,
+                path=finding.pin.origin.path,
+                line=finding.pin.origin.line,
+                text=" ".join(range_text.split()),
+                pin=finding.pin,
+                pythons=broken,
+                target=finding.target,
+                marker=finding.marker,
             )
+        )
     return tuple(notes)
 
 
-def _refused_on(
-    db: _knowledge.Knowledge,
-    specifier: Union[SpecifierSet, Tuple[SpecifierSet, ...]],
-    target: Target,
-    options: Options,
-) -> bool:
-    """Would a check refuse ``specifier`` on ``target``? The verdict alone, without the
-    fix-finding work of :func:`judge_requirement` (the range notes judge many targets)."""
-    if not isinstance(specifier, SpecifierSet):  # a union (rare): the whole judgement
-        return judge_requirement(db, specifier, target, options=options).refused
-    pinned = exact_version(specifier)
-    if pinned is not None:
-        release = db.release(pinned)
-        if release is None:
-            return judge_requirement(db, specifier, target, options=options).refused
-    else:
-        in_range = db.releases_in(specifier, prereleases=admits_prereleases(specifier))
-        if not in_range:
-            return options.strict
-        picked = installer_pick(in_range, target)
-        if picked is None:
-            return True
-        release = picked
-    judged = judge_release(db, release, target)
-    return is_refused(judged.verdict, judged.warnings, options)
+def specifier_admits(specifier: SpecifierSet) -> Callable[[str], bool]:
+    return lambda version: specifier.contains(version, prereleases=True)
 
 
-def _known_minors(db: _knowledge.Knowledge, pins: Sequence[Pin]) -> List[Tuple[int, int]]:
-    """CPython 3 minors worth judging: those of the release lines' policy, and those the
-    pinned releases publish wheels for (cheaper than reading every release's wheels)."""
-    highs: List[Tuple[int, int]] = []
-    lows: List[Tuple[int, int]] = []
-    for line in db.lines:
-        for low, high in line.python_ranges():
-            lows.append(low)
-            highs.append(high or low)
+def _merge(minors: Sequence[Tuple[int, int]]) -> Tuple[Tuple[Tuple[int, int], Optional[Tuple[int, int]]], ...]:
+    from ddguard.evaluate.release import merge_minors
+
+    return merge_minors(list(minors))
+
+
+# --- checks of a whole invocation (the CLI's `check`) ----------------------------------------
+
+
+class CheckRequest(NamedTuple):
+    requirements: Tuple[str, ...] = ()
+    files: Tuple[str, ...] = ()
+    projects: Tuple[str, ...] = ()
+    targets: Tuple[Target, ...] = ()
+    options: Options = Options()
+    integrations: bool = False
+    installed_fallback: bool = True  # no requirement and no project: the installed ddtrace
+
+
+def run_check(request: CheckRequest, knowledge: Optional[Knowledge] = None) -> Report:
+    """What ``ddguard check`` does: the requirements given, the files and projects named
+    (else the current directory's project, else the installed ddtrace), on every target."""
+    from ddguard import sources
+
+    db = knowledge or _knowledge.load()
+    targets = request.targets or (Target.from_host(),)
+    pins: List[Pin] = [argument_pin(text) for text in request.requirements]
+    notes: List[Note] = []
+    files: List[str] = []
+    projects = list(request.projects)
+    if not (pins or request.files or projects) and sources.find_project_files("."):
+        projects = ["."]
+    names: Optional[Collection[str]] = None
+    if request.integrations:
+        from ddguard.evaluate.integrations import scan_names
+
+        names = scan_names()
+    others: List[Pin] = []
+    for path in request.files:
+        scan = sources.read_requirements_file(path, names)
+        found, more = _split(scan.pins)
+        others.extend(more)
+        pins.extend(found)
+        notes.extend(scan.notes)
+        files.extend(scan.files)
+        if not found:
+            notes.append(Note(NoteCode.NO_DDTRACE_IN, path=path))
+    for path in projects:
+        scan = sources.scan_project(path, names)
+        found, more = _split(scan.pins)
+        others.extend(more)
+        pins.extend(found)
+        notes.extend(scan.notes)
+        files.extend(scan.files)
+        if not found:
+            notes.append(Note(NoteCode.NO_DDTRACE_IN, path=path))
+        elif scan.python_range is not None and str(scan.python_range):
+            notes.extend(
+                python_range_notes(
+                    found,
+                    specifier_admits(scan.python_range),
+                    scan.python_range_text or str(scan.python_range),
+                    targets,
+                    request.options,
+                    db,
+                )
+            )
+    pins = _unique(pins)
+    if not pins and not request.files and not projects and request.installed_fallback:
+        installed = installed_ddtrace()
+        if installed is None:
+            notes.append(Note(NoteCode.NOTHING_TO_CHECK))
+        else:
+            pins.append(Pin(text=f"ddtrace=={installed}", specifier=_exact(installed), origin=Origin(OriginKind.INSTALLED)))
+    report = Report(
+        targets=tuple(targets),
+        results=judge(pins, targets, request.options, db),
+        notes=tuple(notes),
+        files=tuple(dict.fromkeys(files)),
+    )
+    if request.integrations:
+        from ddguard.evaluate.integrations import findings_for
+
+        report = findings_for(report, pins=_unique(others), strict=request.options.strict)
+    return report
+
+
+def _exact(version: str) -> SpecifierSet:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        return SpecifierSet(f"=={version}")
+    except InvalidSpecifier:
+        return SpecifierSet()
+
+
+def _split(pins: Sequence[Pin]) -> Tuple[List[Pin], List[Pin]]:
+    """(ddtrace pins, pins of other packages) of one scan."""
+    ours: List[Pin] = []
+    others: List[Pin] = []
     for pin in pins:
-        version = exact_version(pin.specifier)
-        release = db.release(version) if version is not None else db.newest
-        for tag in release.wheel_tags() if release is not None else ():
-            if tag.interpreter.startswith("cp3") and tag.interpreter[3:].isdigit():
-                highs.append((3, int(tag.interpreter[3:])))
-    first = min((low for low in lows if low[0] == 3), default=(3, 7))
-    last = max((high for high in highs if high[0] == 3), default=(3, 13))
-    return [(3, minor) for minor in range(first[1], last[1] + 1)]
+        (ours if _canonical(pin.name) == "ddtrace" else others).append(pin)
+    return ours, others
+
+
+def _canonical(name: str) -> str:
+    from packaging.utils import canonicalize_name
+
+    return str(canonicalize_name(name))
+
+
+def _unique(pins: List[Pin]) -> List[Pin]:
+    """Drop a pin met again at the same file and line (however the path was spelled)."""
+    import os
+
+    seen = set()
+    kept: List[Pin] = []
+    for pin in pins:
+        origin = pin.origin
+        if origin.path is not None:
+            key = (os.path.realpath(origin.path), origin.line, _canonical(pin.name))
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(pin)
+    return kept
+
+
+def installed_ddtrace() -> Optional[str]:
+    """The version of the ddtrace installed for this interpreter, if any."""
+    from ddguard.sources.installed import versions
+
+    return versions().get("ddtrace")
+
+
+# --- explain, matrix, constraints --------------------------------------------------------------
+
+
+class Explanation(NamedTuple):
+    spec: str
+    releases: Tuple[object, ...]  # knowledge.Release values: every release the spec matches
+    knowledge: "Knowledge"
+    verdicts: Tuple[Result, ...]  # one per target given
+
+
+def explain(spec: str, targets: Sequence[Target], knowledge: Optional[Knowledge] = None) -> Explanation:
+    """The facts of the release ``spec`` names (or every release of a range), and the
+    verdict on each target."""
+    from ddguard.evaluate.pick import releases_in
+
+    db = knowledge or _knowledge.load()
+    pin = argument_pin(spec)
+    if pin.unknown:
+        raise InputError(f"{_shown(spec)} is a reference, not a release: name a version or a range")
+    releases = releases_in(db, pin.specifier)
+    if not releases:
+        from ddguard.evaluate.pick import exact_version
+
+        pinned = exact_version(pin.specifier)
+        newer = pinned is not None and pinned > db.newest.version
+        raise InputError(
+            f"no ddtrace release in the database matches {_shown(spec)} "
+            f"(it knows {db.releases[0].version} to {db.newest.version}, snapshot of {db.info.fetched})"
+            + (": refresh it with `ddguard db update`" if newer else "")
+        )
+    return Explanation(spec, tuple(releases), db, judge([pin], targets, Options(), db))
+
+
+def matrix(release: Optional[str] = None, knowledge: Optional[Knowledge] = None) -> Tuple["Knowledge", Tuple[object, ...]]:
+    """The release lines (newest first) the ``release`` specifier touches (all by default)."""
+    from packaging.specifiers import SpecifierSet
+
+    db = knowledge or _knowledge.load()
+    lines = tuple(db.lines)
+    if release:
+        spec = argument_pin(release).specifier
+        lines = tuple(
+            line
+            for line in lines
+            if db.releases_in(spec & SpecifierSet(f">={line.major}.0,<{line.major + 1}"), prereleases=True)
+        )
+    return db, lines
+
+
+def constraint_rules(
+    targets: Sequence[Target], *, allow_source_build: bool = False, knowledge: Optional[Knowledge] = None
+) -> Tuple[list, "Knowledge"]:  # type: ignore[type-arg]
+    """The constraint rules for ``targets``, or for the whole matrix when none are given."""
+    from ddguard.evaluate import constraints
+
+    db = knowledge or _knowledge.load()
+    if targets:
+        return constraints.rules_for_targets(db, targets, allow_source_build=allow_source_build), db
+    return constraints.matrix_rules(db, allow_source_build=allow_source_build), db

@@ -23,16 +23,7 @@ from ddguard.errors import DatabaseError
 PythonRange = Tuple[Tuple[int, int], Optional[Tuple[int, int]]]  # (low, high or open)
 
 
-class SupportLevel(str, enum.Enum):
-    GA = "ga"
-    MAINTENANCE = "maintenance"
-    EOL = "eol"
-
-    @property
-    def display(self) -> str:
-        return {"ga": "General Availability", "maintenance": "Maintenance", "eol": "End of Life"}[
-            self.value
-        ]
+from ddguard.model import SupportLevel  # noqa: E402  (transitional)
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,8 @@ class ReasonCode(str, enum.Enum):
     NO_RELEASE_IN_RANGE = "no-release-in-range"
     UNKNOWN_REFERENCE = "unknown-reference"
     WHEEL_FILE_MISMATCH = "wheel-file-mismatch"  # a direct reference to a wheel for elsewhere
+    NO_METADATA = "no-metadata"  # an installed ddtrace without .dist-info
+    NOT_IN_DATABASE = "not-in-database"  # an installed build the database does not list
     BUILT_FOR_OTHER = "built-for-other-interpreter"  # the installed wheel's own tags
     DEPENDENCY_NO_WHEEL = "dependency-no-wheel"
     YANKED = "yanked"
@@ -192,6 +194,7 @@ class Reason(NamedTuple):
     package: Optional[str] = None  # a dependency's name (dependency-no-wheel)
     required_by: Optional["Version"] = None  # the ddtrace release requiring ``package``
     target: Optional["Target"] = None  # another interpreter named by the fact
+    alternative: bool = False  # ``specifier`` is one alternative of a union
 
 
 class FixKind(str, enum.Enum):
@@ -221,6 +224,8 @@ class Fix(NamedTuple):
     pythons: Tuple[PythonRange, ...] = ()  # OTHER_PYTHON: every CPython that works there
     version: Optional["Version"] = None  # the release the fix is about
     executable: Optional[str] = None  # REINSTALL: the interpreter to reinstall with
+    path: Optional[str] = None  # REINSTALL: where the copy that is imported lives
+    outside: bool = False  # REINSTALL: ``path`` is not this interpreter's site-packages
 
 
 class Alternative(NamedTuple):
@@ -265,6 +270,8 @@ class NoteCode(str, enum.Enum):
     NO_INTEGRATION_DATA = "no-integration-data"
     NO_RELEASE_FOR_INTEGRATIONS = "no-release-for-integrations"
     UNREADABLE = "unreadable"  # a discovered file that could not be read or parsed
+    INSTALLED_TWICE = "installed-twice"  # ddtrace in several sys.path entries
+    SEVERAL_METADATA = "several-metadata"  # several ddtrace dist-info directories in one place
 
 
 class Note(NamedTuple):
@@ -279,6 +286,7 @@ class Note(NamedTuple):
     target: Optional["Target"] = None
     line_major: Optional[int] = None  # NO_INTEGRATION_DATA
     marker: Optional[str] = None  # PYTHON_RANGE: a marker that would exclude the breaking part
+    copies: Tuple[Tuple[str, str], ...] = ()  # INSTALLED_TWICE/SEVERAL_METADATA: (version, place)
 
 
 class Scan(NamedTuple):
@@ -289,3 +297,63 @@ class Scan(NamedTuple):
     python_range: Optional["SpecifierSet"] = None  # requires-python / Poetry's python
     python_range_text: Optional[str] = None  # as written (Poetry syntax kept)
     files: Tuple[str, ...] = ()  # files read
+
+
+# --- integrations: instrumented libraries against a ddtrace line's ranges ---------------------
+
+
+class FindingKind(str, enum.Enum):
+    BELOW_MINIMUM = "below-minimum"  # a problem: the integration does not patch it
+    UNTESTED = "untested"  # a notice: outside the range ddtrace tested
+
+
+class FindingCase(str, enum.Enum):
+    """Which fact makes the finding (each has its own sentence)."""
+
+    BELOW_FLOOR = "below-floor"  # a version below the supported minimum
+    OUTSIDE_TESTED = "outside-tested"  # a version outside the range tested on this Python
+    ABOVE_CEILING = "above-ceiling"  # a version above the supported range
+    RANGE_BELOW_FLOOR = "range-below-floor"  # a declared range entirely below the minimum
+    RANGE_ABOVE_TESTED = "range-above-tested"  # ... entirely above the newest tested
+    RANGE_ABOVE_CEILING = "range-above-ceiling"  # ... entirely above the supported range
+
+
+class IntegrationFinding(NamedTuple):
+    integration: str
+    package: str  # the name as installed or pinned
+    version: str  # the version, or the declared range (``ranged``)
+    ddtrace_line: int
+    kind: FindingKind
+    case: FindingCase
+    supported: str  # ">=1.8", or the tested range "4.2.20–5.2.15 on CPython 3.11"
+    origin: Origin  # installed, or where it is pinned
+    target: "Target"
+    automatic: bool
+    refused: bool
+    category: Optional[str] = None  # "web", "datastore": what goes untraced
+    tested: Optional[Tuple[str, str]] = None  # (oldest, newest) tested on the target's Python
+    ranged: bool = False
+
+    @property
+    def problem(self) -> bool:
+        return self.kind is FindingKind.BELOW_MINIMUM
+
+
+class Report(NamedTuple):
+    """Every result of one check, in requirement order (one row per target)."""
+
+    targets: Tuple["Target", ...]
+    results: Tuple[Result, ...] = ()
+    notes: Tuple[Note, ...] = ()
+    integrations: Tuple[IntegrationFinding, ...] = ()
+    files: Tuple[str, ...] = ()  # project files read
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.refused for r in self.results) and not any(
+            f.refused for f in self.integrations
+        )
+
+    @property
+    def target(self) -> "Target":
+        return self.targets[0]
