@@ -59,7 +59,7 @@ def check(
     """Judge each ddtrace requirement (strings like ``"ddtrace>=2,<3"``, or Pins read from
     project files) on each target (default: the running interpreter)."""
     targets = _targets(target)
-    pins = [argument_pin(r) if isinstance(r, str) else r for r in requirements]
+    pins = [requirement_pin(r) if isinstance(r, str) else r for r in requirements]
     options = Options(allow_source_build=allow_source_build, strict=strict)
     return Report(targets=targets, results=judge(pins, targets, options, knowledge))
 
@@ -90,7 +90,7 @@ def refusals(report: Report) -> List[str]:
 # --- requirements given as text ------------------------------------------------------------
 
 
-def argument_pin(text: str, origin: Origin = ARGUMENT) -> Pin:
+def requirement_pin(text: str, origin: Origin = ARGUMENT) -> Pin:
     """A requirement given on the command line or to :func:`check`: ``ddtrace==2.8.5``,
     ``2.8.5`` (a release), ``>=2,<3`` (a range), or a direct reference; anything not naming
     ddtrace is bad input."""
@@ -249,7 +249,7 @@ def run_check(request: CheckRequest, knowledge: Optional[Knowledge] = None) -> R
 
     db = knowledge or _knowledge.load()
     targets = request.targets or (Target.from_host(),)
-    pins: List[Pin] = [argument_pin(text) for text in request.requirements]
+    pins: List[Pin] = [requirement_pin(text) for text in request.requirements]
     notes: List[Note] = []
     files: List[str] = []
     projects = list(request.projects)
@@ -374,7 +374,7 @@ def explain(spec: str, targets: Sequence[Target], knowledge: Optional[Knowledge]
     from ddguard.evaluate.pick import releases_in
 
     db = knowledge or _knowledge.load()
-    pin = argument_pin(spec)
+    pin = requirement_pin(spec)
     if pin.unknown:
         raise InputError(f"{_shown(spec)} is a reference, not a release: name a version or a range")
     releases = releases_in(db, pin.specifier)
@@ -398,7 +398,7 @@ def matrix(release: Optional[str] = None, knowledge: Optional[Knowledge] = None)
     db = knowledge or _knowledge.load()
     lines = tuple(db.lines)
     if release:
-        spec = argument_pin(release).specifier
+        spec = requirement_pin(release).specifier
         lines = tuple(
             line
             for line in lines
@@ -417,3 +417,48 @@ def constraint_rules(
     if targets:
         return constraints.rules_for_targets(db, targets, allow_source_build=allow_source_build), db
     return constraints.matrix_rules(db, allow_source_build=allow_source_build), db
+
+
+# --- installers: the environment and the project's whole Python range ----------------------
+
+
+def installer_check(
+    requirements: Sequence[Requirement],
+    current: Target,
+    *,
+    options: Options = Options(),
+    python_range: Optional[str] = None,
+    admits: Optional[Callable[[str], bool]] = None,
+    knowledge: Optional[Knowledge] = None,
+) -> Tuple[Report, Tuple[Note, ...]]:
+    """What PDM and Poetry refuse: the requirements on the environment's interpreter, and
+    the CPython versions the project's Python range admits where they break (a lock covers
+    them all). ``admits`` reads the range when it is not PEP 440 (Poetry's)."""
+    db = knowledge or _knowledge.load()
+    pins = [requirement_pin(r) if isinstance(r, str) else r for r in requirements]
+    report = Report(targets=(current,), results=judge(pins, [current], options, db))
+    if not python_range or not python_range.strip():
+        return report, ()
+    if admits is None:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            admits = specifier_admits(SpecifierSet(python_range))
+        except InvalidSpecifier:
+            return report, ()
+    return report, python_range_notes(pins, admits, python_range, [current], options, db)
+
+
+def refusal_text(report: Report, notes: Sequence[Note] = ()) -> Optional[str]:
+    """The paragraphs of a refusal (each refused result once, then the range notes)."""
+    from ddguard.report.words import note, paragraph
+
+    seen = set()
+    parts = []
+    for result in report.results:
+        key = (result.version, result.target, result.verdict)
+        if result.refused and key not in seen:
+            seen.add(key)
+            parts.append(paragraph(result))
+    parts.extend(note(n) + "." for n in notes if n.code is NoteCode.PYTHON_RANGE)
+    return "\n".join(parts) if parts else None

@@ -196,3 +196,18 @@ def requires_ddguard(requires: Tuple[str, ...]) -> bool:
         if name.strip().lower().replace("_", "-").replace(".", "-") == "ddguard":
             return True
     return False
+
+
+def load_pyproject(path: str) -> Mapping[str, Any]:
+    """A pyproject.toml as data (the sources' one TOML loader); InputError when broken."""
+    from ddguard.sources import load_toml_file
+
+    return load_toml_file(path)
+
+
+def read_project_config(root: str) -> ProjectConfig:
+    """``[tool.ddguard]`` of the project at ``root``; defaults without a pyproject.toml."""
+    path = os.path.join(root, "pyproject.toml")
+    if not os.path.isfile(path):
+        return ProjectConfig()
+    return project_config(path, load_pyproject(path))

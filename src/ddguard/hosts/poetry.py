@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional, Union
 from poetry.plugins.application_plugin import ApplicationPlugin
 
 if TYPE_CHECKING:
-    from ddguard.pins import Pin
+    from ddguard.model import Pin
     from ddguard.target import Target
 
 Requirement = Union[str, "Pin"]
@@ -62,33 +62,36 @@ def on_command(event: Any, event_name: str, dispatcher: Any) -> None:
         return
     from poetry.console.exceptions import PoetryRuntimeError
 
+    from ddguard.api import installer_check, refusal_text
+    from ddguard.config import mode, read_project_config
     from ddguard.errors import InputError
-    from ddguard.guard import Mode, installer_refusal, read_settings
+    from ddguard.model import Mode, Options
 
+    current = mode()
+    if current is Mode.OFF:
+        return
     pyproject = Path(str(poetry.pyproject_path))
     try:
-        settings = read_settings(pyproject.parent)
-        if settings.off:
-            return
+        config = read_project_config(str(pyproject.parent))
         requirements = _requirements(command, poetry, pyproject, event.io)
+        if not requirements:
+            return
+        target = _env_target(getattr(command, "env", None))
+        python_range, admits = _python_range(poetry.package)
+        report, notes = installer_check(
+            requirements,
+            target,
+            options=Options(allow_source_build=config.allow_source_build, strict=config.strict),
+            python_range=python_range,
+            admits=admits,
+        )
     except InputError as exc:
         raise PoetryRuntimeError(_escape(f"ddguard: {exc}")) from None
-    if not requirements:
-        return
-    target = _env_target(getattr(command, "env", None))
-    python_range, admits = _python_range(poetry.package)
-    message = installer_refusal(
-        requirements,
-        target,
-        settings=settings,
-        python_range=python_range,
-        admits=admits,
-        range_label="Python range",
-    )
+    message = refusal_text(report, notes)
     if message is None:
         return
     text = f"ddguard refused `poetry {command.name}`:\n{message}"
-    if settings.mode is Mode.WARN:
+    if current is Mode.WARN:
         event.io.write_error_line(f"<warning>{_escape(text)}</warning>")
         return
     raise PoetryRuntimeError(_escape(text))
@@ -98,14 +101,14 @@ def _requirements(command: Any, poetry: Any, pyproject: Path, io: Any) -> List[R
     """The ddtrace requirements this command will lock or install: the ``poetry add``
     arguments, else every ddtrace pin of pyproject.toml (all groups, ``path:line``
     sources); plus the locked release for commands that install from the lock."""
-    from ddguard.pins import read_project_file, read_pyproject
+    from ddguard import sources
 
     added = _added_requirements(command, io) if command.name == "add" else None
     found: List[Requirement] = []
     if added is not None:
         found.extend(added)
     else:
-        found.extend(read_pyproject(str(pyproject)).pins)
+        found.extend(sources.read_file(str(pyproject)).pins)
     lock = pyproject.parent / "poetry.lock"
     if command.name in LOCK_READING_COMMANDS and lock.is_file():
         from contextlib import suppress
@@ -113,7 +116,7 @@ def _requirements(command: Any, poetry: Any, pyproject: Path, io: Any) -> List[R
         from ddguard.errors import InputError
 
         with suppress(InputError):  # an unreadable lock: Poetry says so itself
-            found.extend(read_project_file(str(lock)).pins)
+            found.extend(sources.read_file(str(lock)).pins)
     return found
 
 
@@ -156,14 +159,13 @@ def _parse_argument(command: Any, argument: str) -> dict[str, Any]:
 
 
 def _env_target(env: Any) -> Target:
-    from ddguard.guard import interpreter_target
     from ddguard.target import Target
 
     if env is None:
         return Target.from_host()
     version = tuple(int(part) for part in env.version_info[:3])
     implementation = str(env.marker_env.get("implementation_name", "cpython")).lower()
-    return interpreter_target(version, implementation)
+    return Target.for_interpreter(version, implementation)
 
 
 def _python_range(package: Any) -> tuple[Optional[str], Optional[Callable[[str], bool]]]:

@@ -2,9 +2,8 @@
 
 Registered as an ``egg_info.writers`` entry point, so it runs whenever setuptools writes a
 project's metadata: in ``get_requires_for_build_wheel`` and ``prepare_metadata_for_build_wheel``,
-before pip resolves dependencies. (``setuptools.finalize_distribution_options`` fires before
-pyproject.toml is applied and would see no dependencies.) ``install_requires`` and
-``extras_require`` are read as data, never by running anything.
+before pip resolves dependencies. ``install_requires`` and ``extras_require`` come from the
+Distribution setuptools already computed; ddguard never runs or imports setup.py itself.
 
 Entry points are environment-wide: with ``--no-build-isolation`` this one fires for every
 project built there, so it acts only for projects that opt in, with a ``[tool.ddguard]``
@@ -37,8 +36,8 @@ def check_distribution(
     root: str, install_requires: Iterable[Any], extras_require: Dict[str, Any]
 ) -> Optional[str]:
     """The refusal message for an opted-in project's requirements, else None."""
-    from ddguard.build_check import CHECKED_VARIABLE
-    from ddguard.build_config import load_toml, read_config, requires_ddguard, skipped
+    from ddguard.config import load_pyproject, project_config, requires_ddguard, skipped
+    from ddguard.hosts.build_check import CHECKED_VARIABLE
 
     root = os.path.abspath(root)
     if skipped() or os.environ.get(CHECKED_VARIABLE) == root:
@@ -49,18 +48,19 @@ def check_distribution(
     from ddguard.errors import DDGuardError
 
     try:
-        document = load_toml(pyproject)
-        config = read_config(pyproject, document)
+        document = load_pyproject(pyproject)
+        config = project_config(pyproject, document)
         if not (config.present or requires_ddguard(config.build_requires)):
             return None
         found = list(_ddtrace_requirements(install_requires, extras_require))
         if not found:
             return None
-        from ddguard.build_check import judge, refusal_message
+        from ddguard.hosts.build_check import build_targets, judge, refusal_message
 
-        pins = _pins(root, found)
-        name = document.get("project", {}).get("name") or os.path.basename(root)
-        return refusal_message(judge(pins, config), str(name))
+        pins = [_pin(root, text, extra) for text, extra in found]
+        project = document.get("project", {})
+        name = (project.get("name") if isinstance(project, dict) else None) or os.path.basename(root)
+        return refusal_message(judge(pins, build_targets(root, config), config), str(name))
     except DDGuardError as exc:
         return f"ddguard: {exc}"
 
@@ -68,17 +68,20 @@ def check_distribution(
 def _ddtrace_requirements(
     install_requires: Iterable[Any], extras_require: Dict[str, Any]
 ) -> Iterable[Tuple[str, Optional[str]]]:
-    from ddguard.build_check import is_ddtrace_requirement
-
     for item in _lines(install_requires):
-        if is_ddtrace_requirement(item):
+        if _names_ddtrace(item):
             yield item, None
     for extra, items in extras_require.items():
         extra_name, _, marker = str(extra).partition(":")
         for item in _lines(items):
-            if is_ddtrace_requirement(item):
-                text = f"{item}; {marker}" if marker and ";" not in item else item
-                yield text, f"extra {extra_name!r}"
+            if _names_ddtrace(item):
+                yield (f"{item}; {marker}" if marker and ";" not in item else item), extra_name
+
+
+def _names_ddtrace(text: str) -> bool:
+    head = text.strip()[:7].lower()
+    rest = text.strip()[7:8]
+    return head == "ddtrace" and (rest == "" or rest in " [(<>=!~;@")
 
 
 def _lines(value: Any) -> List[str]:
@@ -87,21 +90,24 @@ def _lines(value: Any) -> List[str]:
     return [str(v).strip() for v in value or [] if str(v).strip()]
 
 
-def _pins(root: str, found: List[Tuple[str, Optional[str]]]) -> List[Any]:
-    """Pins whose source names the project file and line that declares each requirement."""
-    from ddguard.build_check import requirement_pins
+def _pin(root: str, text: str, extra: Optional[str]) -> Any:
+    """A Pin whose origin names the project file and line that declares the requirement."""
+    from ddguard.api import requirement_pin
+    from ddguard.model import Origin, OriginKind
 
-    pins: List[Any] = []
-    for text, context in found:
-        path = os.path.join(root, "setup.py")
-        for name in PROJECT_FILES:
-            candidate = os.path.join(root, name)
-            try:
-                with open(candidate, encoding="utf-8") as handle:
-                    if text.split(";")[0].strip() in handle.read():
-                        path = candidate
+    needle = text.split(";", 1)[0].strip()
+    where, line = os.path.join(root, "setup.py"), None
+    for name in PROJECT_FILES:
+        candidate = os.path.join(root, name)
+        try:
+            with open(candidate, encoding="utf-8", errors="replace") as handle:
+                for number, row in enumerate(handle, 1):
+                    if needle in row:
+                        where, line = candidate, number
                         break
-            except OSError:
-                continue
-        pins.extend(requirement_pins([(text, context)], path))
-    return pins
+        except OSError:
+            continue
+        if line is not None:
+            break
+    kind = OriginKind.EXTRA if extra else OriginKind.DEPENDENCY
+    return requirement_pin(text, Origin(kind, path=where, line=line, name=extra))

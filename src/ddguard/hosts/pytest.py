@@ -48,7 +48,8 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def check_installed() -> None:
     """The ``ddguard.auto`` check; a refusal becomes pytest's usage error (exit 4)."""
-    from ddguard.guard import Mode, mode
+    from ddguard.config import mode
+    from ddguard.model import Mode
 
     if mode() is Mode.OFF:
         return
@@ -64,12 +65,9 @@ def check_installed() -> None:
 
 
 def installed_ddtrace_version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
+    from ddguard.api import installed_ddtrace
 
-    try:
-        return version("ddtrace")
-    except PackageNotFoundError:
-        return None
+    return installed_ddtrace()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -107,14 +105,14 @@ def pytest_configure(config: pytest.Config) -> None:
     version = installed_ddtrace_version() if targets else None
     if version is None:
         return
-    from ddguard.guard import Mode, mode
+    from ddguard.config import mode
+    from ddguard.model import Mode
 
     if mode() is Mode.OFF:
         return
-    import ddguard
-    from ddguard.guard import refusals
+    from ddguard.api import check, refusals
 
-    refused = refusals(ddguard.check([f"ddtrace=={version}"], targets))
+    refused = refusals(check([f"ddtrace=={version}"], targets))
     if refused and mode() is Mode.STRICT:
         raise pytest.UsageError("ddguard: " + "\n".join(refused))
     for text in refused:

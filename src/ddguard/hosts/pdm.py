@@ -15,7 +15,6 @@ traceback, and exits 1 before anything is locked or installed.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, List, Optional
 
 if TYPE_CHECKING:
@@ -65,20 +64,29 @@ def _guard(
 ) -> None:
     from pdm.exceptions import PdmUsageError
 
+    from ddguard.api import installer_check, refusal_text
+    from ddguard.config import mode, read_project_config
     from ddguard.errors import InputError
-    from ddguard.guard import Mode, installer_refusal, read_settings
+    from ddguard.model import Mode, Options
 
+    current = mode()
+    if current is Mode.OFF:
+        return
     try:
-        settings = read_settings(Path(str(project.root)))
+        config = read_project_config(str(project.root))
+        report, notes = installer_check(
+            requirements,
+            target,
+            options=Options(allow_source_build=config.allow_source_build, strict=config.strict),
+            python_range=requires_python,
+        )
     except InputError as exc:
         raise PdmUsageError(_escape(f"ddguard: {exc}")) from None
-    message = installer_refusal(
-        requirements, target, settings=settings, python_range=requires_python
-    )
+    message = refusal_text(report, notes)
     if message is None:
         return
     text = f"ddguard refused to {action} ddtrace:\n{message}"
-    if settings.mode is Mode.WARN:
+    if current is Mode.WARN:
         project.core.ui.warn(_escape(text))
         return
     raise PdmUsageError(_escape(text))
@@ -106,11 +114,11 @@ def _is_ddtrace(name: Optional[str]) -> bool:
 
 def _python_target(python: Any) -> Target:
     """A PDM ``PythonInfo`` as a ddguard target on this machine."""
-    from ddguard.guard import interpreter_target
+    from ddguard.target import Target
 
     version = tuple(int(part) for part in python.version_tuple)
     implementation = str(getattr(python, "implementation", "cpython") or "cpython").lower()
-    return interpreter_target(version, implementation)
+    return Target.for_interpreter(version, implementation)
 
 
 def _escape(text: str) -> str:

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any, List, Set, Tuple
 from tox.plugin import impl
 
 if TYPE_CHECKING:
-    from ddguard.api import Report
-    from ddguard.pins import Pin
+    from ddguard.model import Pin, Report
     from ddguard.target import Target
 
 _LOG = logging.getLogger("ddguard")
@@ -87,7 +86,8 @@ def tox_add_env_config(env_conf: Any, state: Any) -> None:
 def tox_on_install(tox_env: Any, arguments: Any, section: str, of_type: str) -> None:
     if section != "PythonRun" or of_type != "deps":
         return  # deps come first: the project's pins are judged with them, before any build
-    from ddguard.guard import Mode, mode
+    from ddguard.config import mode
+    from ddguard.model import Mode
 
     report_wanted = bool(getattr(tox_env.options, "ddguard_report", False))
     current = mode()
@@ -103,16 +103,19 @@ def tox_on_install(tox_env: Any, arguments: Any, section: str, of_type: str) -> 
     try:
         target = env_target(tox_env)
         pins, notes = env_pins(tox_env, arguments)
-        import ddguard
+        from ddguard.api import check
 
-        report = ddguard.check(pins, target)
+        settings = _settings(tox_env)
+        report = check(pins, target, allow_source_build=settings.allow_source_build, strict=settings.strict)
     except InputError as exc:
         raise Fail(f"ddguard: {exc}") from None
     except Exception as exc:  # an internal ddguard failure never blocks the env (fail open)
         _LOG.warning("ddguard: internal error, %s not checked: %r", tox_env.name, exc)
         return
+    from ddguard.report.words import note as note_words
+
     for note in notes:
-        _LOG.warning("ddguard: %s", note)
+        _LOG.warning("ddguard: %s", note_words(note))
     if report_wanted:
         _ROWS.add(report_rows(tox_env.name, target, report))
     _act(report, current)
@@ -121,7 +124,8 @@ def tox_on_install(tox_env: Any, arguments: Any, section: str, of_type: str) -> 
 def _act(report: Report, current: Any) -> None:
     from tox.tox_env.errors import Fail
 
-    from ddguard.guard import Mode, refusals
+    from ddguard.api import refusals
+    from ddguard.model import Mode
     from ddguard.report import paragraph
 
     refused = refusals(report)
@@ -139,61 +143,60 @@ def _act(report: Report, current: Any) -> None:
 
 def env_target(tox_env: Any) -> Target:
     """The env's base interpreter, as a ddguard Target."""
-    from ddguard.guard import interpreter_target
+    from ddguard.target import Target
 
     info = tox_env.base_python
-    return interpreter_target(
-        tuple(info.version_info[:3]),
-        info.implementation,
-        bool(getattr(info, "free_threaded", False)),
+    return Target.for_interpreter(
+        tuple(info.version_info[:3]), info.implementation, bool(getattr(info, "free_threaded", False))
     )
 
 
-def env_pins(tox_env: Any, deps: Any) -> Tuple[List[Pin], List[str]]:
+def _settings(tox_env: Any) -> Any:
+    """``[tool.ddguard]`` of the project tox runs in (defaults when there is none)."""
+    from ddguard.config import read_project_config
+
+    return read_project_config(str(tox_env.core["tox_root"]))
+
+
+def env_pins(tox_env: Any, deps: Any) -> Tuple[List[Pin], List[Any]]:
     """ddtrace pins of the env's deps (``-r`` and ``-c`` files included), of its
-    ``constraints`` setting and, when it installs the package, of the project."""
-    from ddguard.guard import project_pins
-
+    ``constraints`` setting and, when it installs the package, of the project (its
+    dependencies, the env's ``extras`` and ``dependency_groups``, includes followed)."""
     inline = str(Path(tox_env.core["tox_root"]) / "tox.ini")  # tox's name for inline deps
-    found = _parsed_pins(
-        getattr(deps, "requirements", []), inline, f"[testenv:{tox_env.name}] deps"
-    )
+    found = _parsed_pins(getattr(deps, "requirements", []), inline, tox_env.name)
     constraints = _conf(tox_env, "constraints", None)
     if constraints is not None and getattr(constraints, "requirements", None):
-        found.extend(
-            _parsed_pins(constraints.requirements, inline, f"[testenv:{tox_env.name}] constraints")
-        )
-    notes: List[str] = []
+        found.extend(_parsed_pins(constraints.requirements, inline, tox_env.name, constraint=True))
+    notes: List[Any] = []
     if getattr(tox_env, "package_env", None) is not None:
+        from ddguard import sources
+
         root = Path(tox_env.core["package_root"])
         extras: Set[str] = set(_conf(tox_env, "extras", set()))
         groups: Set[str] = set(_conf(tox_env, "dependency_groups", set()))
-        project, notes = project_pins(root, extras, groups)
-        found.extend(project)
+        scan = sources.project_pins(str(root), extras, groups)
+        found.extend(scan.pins)
+        notes.extend(scan.notes)
     return found, notes
 
 
-def _parsed_pins(parsed_lines: Any, inline: str, inline_name: str) -> List[Pin]:
+def _parsed_pins(parsed_lines: Any, inline: str, env: str, constraint: bool = False) -> List[Pin]:
     """Pins of tox's parsed requirement lines; ``-c`` lines are constraint pins."""
-    import dataclasses
-
-    from ddguard.guard import names_ddtrace, pin_from_text
-    from ddguard.pins import PinKind
+    from ddguard import sources
+    from ddguard.model import Origin, OriginKind
 
     found: List[Pin] = []
     for parsed in parsed_lines:
         text = str(parsed.requirement)
-        if not names_ddtrace(text):
-            continue
-        where = f"{parsed.from_file}:{parsed.lineno}"
+        is_constraint = constraint or bool((getattr(parsed, "options", None) or {}).get("is_constraint"))
+        kind = OriginKind.CONSTRAINT if is_constraint else OriginKind.TOX_ENV
         if parsed.from_file == inline:
-            where = inline_name
-        pin = pin_from_text(text, where)
-        if pin is None:
-            continue
-        if (getattr(parsed, "options", None) or {}).get("is_constraint"):
-            pin = dataclasses.replace(pin, kind=PinKind.CONSTRAINT, context="constraint")
-        found.append(pin)
+            origin = Origin(kind, name=env, tool="tox")
+        else:
+            origin = Origin(kind, path=str(parsed.from_file), line=parsed.lineno, name=env, tool="tox")
+        pin = sources.parse_requirement(text, origin)
+        if pin is not None:
+            found.append(pin)
     return found
 
 
@@ -205,19 +208,20 @@ def _conf(tox_env: Any, key: str, default: Any) -> Any:
 
 
 def report_rows(env: str, target: Target, report: Report) -> List[Row]:
-    from ddguard.report import status_word
+    from ddguard.report.words import source, status
+    from ddguard.report.words import target as target_words
 
-    described = target.describe()
+    described = target_words(target)
     if not report.results:
         return [Row(env, described, "", "", "no ddtrace requirement", "")]
     return [
         Row(
             env,
             described,
-            r.requirement,
-            r.source,
-            f"{status_word(r)} ({r.verdict.value})",
-            r.version or "",
+            r.pin.text,
+            source(r.pin.origin) or "",
+            f"{status(r)} ({r.verdict.value})",
+            str(r.version or ""),
         )
         for r in report.results
     ]
