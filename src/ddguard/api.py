@@ -462,3 +462,40 @@ def refusal_text(report: Report, notes: Sequence[Note] = ()) -> Optional[str]:
             parts.append(paragraph(result))
     parts.extend(note(n) + "." for n in notes if n.code is NoteCode.PYTHON_RANGE)
     return "\n".join(parts) if parts else None
+
+
+class MatrixCell(NamedTuple):
+    line: int
+    python: Tuple[int, int]
+    platform: str  # compact platform part: manylinux_x86_64, macosx_arm64, win32, ...
+    result: Result  # the release an installer picks from the line, judged there
+
+
+MATRIX_PLATFORMS = (
+    "manylinux_x86_64",
+    "manylinux_aarch64",
+    "musllinux_x86_64",
+    "musllinux_aarch64",
+    "macosx_arm64",
+    "macosx_x86_64",
+    "win_amd64",
+    "win32",
+)
+
+
+def matrix_grid(knowledge: Optional[Knowledge] = None) -> Tuple["Knowledge", Tuple[MatrixCell, ...]]:
+    """Every release line x every known CPython x every platform family: what an installer
+    picks from the line there, judged (the picture ``matrix --format html`` draws)."""
+    from packaging.specifiers import SpecifierSet
+
+    db = knowledge or _knowledge.load()
+    cells = []
+    for line in reversed(db.lines):
+        spec = SpecifierSet(f">={line.major}.0,<{line.major + 1}")
+        pin = Pin(text=f"ddtrace>={line.major}.0,<{line.major + 1}", specifier=spec, origin=ARGUMENT)
+        for platform in MATRIX_PLATFORMS:
+            for minor in db.cpython_minors:
+                target = Target.from_compact("cp%d%d-%s" % (minor[0], minor[1], platform))
+                (result,) = judge([pin], [target], Options(), db)
+                cells.append(MatrixCell(line.major, minor, platform, result))
+    return db, tuple(cells)

@@ -215,7 +215,7 @@ def build_check(parser: argparse.ArgumentParser) -> None:
         "libraries against the ddtrace line's supported ranges",
     )
     add_judging_flags(parser)
-    add_output_flags(parser, ["text", "json", "markdown", "github"])
+    add_output_flags(parser, ["text", "json", "markdown", "github", "html"])
     add_target_flags(parser)
     parser.set_defaults(run=run_check)
 
@@ -283,18 +283,28 @@ def build_matrix(parser: argparse.ArgumentParser) -> None:
         "The compatibility tables of every release line: support levels and dates, and the\n"
         "CPython versions each line supports per OS and CPU."
     )
-    parser.epilog = "examples:\n  ddguard matrix\n  ddguard matrix --release '>=2' --format markdown\n\n" + EXIT_CODES
+    parser.epilog = (
+        "examples:\n  ddguard matrix\n  ddguard matrix --release '>=2' --format markdown\n"
+        "  ddguard matrix --format html > ddtrace-matrix.html\n\n" + EXIT_CODES
+    )
     parser.add_argument("--release", metavar="SPEC", help="only the lines this specifier touches")
     parser.add_argument(
         "--format",
-        choices=["text", "json", "markdown"],
+        choices=["text", "json", "markdown", "html"],
         default="text",
-        help="output format: text, json, markdown (default text)",
+        help="output format: text, json, markdown, or html (one self-contained page: lines x "
+        "CPython versions x platforms, coloured by verdict; default text)",
     )
     parser.set_defaults(run=run_matrix)
 
 
 def run_matrix(args: argparse.Namespace) -> int:
+    if args.format == "html":
+        from ddguard.api import matrix_grid
+        from ddguard.report.html import render_matrix_html
+
+        out(render_matrix_html(*matrix_grid()))
+        return EXIT_OK
     from ddguard.api import matrix
     from ddguard.report.tables import render_matrix
 

@@ -129,6 +129,16 @@ class Knowledge:
     def newest(self) -> Release:
         return self.releases[-1]
 
+    @property
+    def cpython_minors(self) -> Tuple[Tuple[int, int], ...]:  # transitional: data in the new package
+        found = {(2, 7)}
+        for release in self.releases:
+            for tag in release.wheel_tags():
+                digits = tag.interpreter[2:]
+                if tag.interpreter.startswith("cp") and digits.isdigit() and len(digits) >= 2:
+                    found.add((int(digits[0]), int(digits[1:])))
+        return tuple(sorted(m for m in found if m >= (3, 5) or m == (2, 7)))
+
     def release(self, version: Version) -> Optional[Release]:
         return self._by_version.get(version)
 

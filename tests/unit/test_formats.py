@@ -4,6 +4,7 @@ json, markdown, github annotations; and nothing from a file can fake a record.""
 from __future__ import annotations
 
 import io
+import re
 import json
 
 import pytest
@@ -227,3 +228,24 @@ def test_output_to_an_ascii_stream_falls_back_to_ascii_punctuation():
     out("CPython 2.7, 3.5–3.11 → ok…\n", stream)
     stream.flush()
     assert stream.buffer.getvalue() == b"CPython 2.7, 3.5-3.11 -> ok...\n"  # type: ignore[attr-defined]
+
+
+def test_html_escapes_every_value_and_references_nothing_outside():
+    from ddguard.report import render_html
+
+    report = refused_report(path='<script>alert(1)</script>"x', text="ddtrace==1.20.19")
+    page = render_html(report)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert not re.search(r"""(?:src|href)\s*=|url\(|@import|https?://""", page)
+    assert "default-src 'none'" in page
+
+
+def test_matrix_html_has_a_cell_per_line_platform_and_python():
+    from ddguard.api import MATRIX_PLATFORMS, matrix_grid
+    from ddguard.report.html import render_matrix_html
+
+    db, cells = matrix_grid()
+    page = render_matrix_html(db, cells)
+    assert len(cells) == len(db.lines) * len(MATRIX_PLATFORMS) * len(db.cpython_minors)
+    assert page.count("<td class=") == len(cells)
+    assert f"snapshot of {db.info.fetched}" in page

@@ -22,6 +22,7 @@ class Format(str, enum.Enum):
     JSON = "json"
     MARKDOWN = "markdown"
     GITHUB = "github"
+    HTML = "html"
 
 
 class Style(NamedTuple):
@@ -353,11 +354,18 @@ def render_github(report: Report, style: Style = Style()) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_html(report: Report, style: Style = Style()) -> str:
+    from ddguard.report.html import render_report_html
+
+    return render_report_html(report)
+
+
 RENDERERS: Dict[Format, Callable[[Report, Style], str]] = {
     Format.TEXT: render_text,
     Format.JSON: render_json,
     Format.MARKDOWN: render_markdown,
     Format.GITHUB: render_github,
+    Format.HTML: render_html,
 }
 
 
