@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
 
 from ddguard import __version__
 from ddguard.model import Report, Result, Verdict
-from ddguard.report.words import paragraph, platform, status
+from ddguard.report.words import clean, paragraph, platform, status
 
 if TYPE_CHECKING:
     from ddguard.api import MatrixCell
@@ -36,7 +36,8 @@ _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 
 
 def escape(text: str) -> str:
-    return "".join(_ESCAPES.get(c, c) for c in text)
+    """Text as HTML character data or an attribute value (control characters dropped)."""
+    return "".join(_ESCAPES.get(c, c) for c in clean(text))
 
 
 def _page(title: str, body: List[str], footer: str) -> str:
