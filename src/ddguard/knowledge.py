@@ -129,7 +129,7 @@ class Knowledge:
     def newest(self) -> Release:
         return self.releases[-1]
 
-    @property
+    @functools.cached_property
     def cpython_minors(self) -> Tuple[Tuple[int, int], ...]:  # transitional: data in the new package
         found = {(2, 7)}
         for release in self.releases:

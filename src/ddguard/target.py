@@ -536,7 +536,7 @@ _MARKER_IMPLEMENTATION = {
 }
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=1024)
 def _compute_tags(target: Target) -> FrozenSet[Tag]:
     from packaging import tags as _tags
 

@@ -53,16 +53,9 @@ def judge_release(knowledge: Knowledge, release: Release, target: Target) -> Jud
 
 
 def verdict_of(knowledge: Knowledge, release: Release, target: Target) -> Verdict:
-    """The release's verdict on the target, memoized on the facts a verdict depends on
-    (900 releases share ~40 distinct sets of them)."""
-    key = (
-        knowledge,
-        release.version.major,
-        release.requires_python,
-        release.wheel_files,
-        release.sdist,
-        target,
-    )
+    """The release's verdict on the target, memoized on the facts a verdict depends on:
+    900 releases share ~40 distinct sets of them (:func:`fact_group`)."""
+    key = (knowledge, fact_group(knowledge, release), target)
     known = _VERDICTS.get(key)
     if known is None:
         if len(_VERDICTS) > 65536:
@@ -74,15 +67,39 @@ def verdict_of(knowledge: Knowledge, release: Release, target: Target) -> Verdic
 _VERDICTS: Dict[Tuple[object, ...], Verdict] = {}
 
 
+def fact_group(knowledge: Knowledge, release: Release) -> int:
+    """A number shared by the releases whose verdicts are the same on every target: same
+    line, Requires-Python, wheel files and sdist."""
+    return _fact_groups(knowledge)[release.version]
+
+
+@functools.lru_cache(maxsize=8)
+def _fact_groups(knowledge: Knowledge) -> Dict[object, int]:
+    numbers: Dict[object, int] = {}
+    groups: Dict[object, int] = {}
+    for release in knowledge.releases:
+        facts = (release.version.major, release.requires_python, release.wheel_files, release.sdist)
+        groups[release.version] = numbers.setdefault(facts, len(numbers))
+    return groups
+
+
 def passes(knowledge: Knowledge, release: Release, target: Target, options: Options) -> bool:
     """Whether a check of this release on this target passes under ``options``: not
     yanked, and not refused."""
     if release.yanked:
         return False
-    line = knowledge.line(release.version)
-    end_of_life = line is not None and line.level is SupportLevel.EOL
-    eol = (Reason(ReasonCode.END_OF_LIFE),) if end_of_life else ()
-    return not is_refused(verdict_of(knowledge, release, target), eol, options)
+    key = (knowledge, fact_group(knowledge, release), target, options)
+    known = _PASSES.get(key)
+    if known is None:
+        if len(_PASSES) > 65536:
+            _PASSES.clear()
+        line = knowledge.line(release.version)
+        eol = (Reason(ReasonCode.END_OF_LIFE),) if line is not None and line.level is SupportLevel.EOL else ()
+        known = _PASSES[key] = not is_refused(verdict_of(knowledge, release, target), eol, options)
+    return known
+
+
+_PASSES: Dict[Tuple[object, ...], bool] = {}
 
 
 def is_refused(verdict: Verdict, warnings: Tuple[Reason, ...], options: Options) -> bool:
