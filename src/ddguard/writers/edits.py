@@ -1,0 +1,67 @@
+"""Helpers the format writers share: splicing text, line breaks, and checking that the
+entry found is the one the caller read (or already the result of the edit)."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence, Tuple
+
+from ddguard.errors import InputError
+from ddguard.writers.records import Edit, EditNote, EditRequest
+
+Splice = Tuple[int, int, str]  # replace text[start:end] with the string
+Result = Tuple[str, Optional[str]]  # the entry after the edit, and a split's second entry
+
+
+def splice(text: str, splices: Sequence[Splice]) -> str:
+    """Apply non-overlapping replacements given as offsets into ``text``."""
+    ordered = sorted(splices, key=lambda s: (s[0], s[1]))
+    for (_, end, _), (start, _, _) in zip(ordered, ordered[1:]):
+        if start < end:  # pragma: no cover - a writer bug, never the input's fault
+            raise AssertionError(f"overlapping edits at {start}")
+    for start, end, new in reversed(ordered):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def line_ending(text: str, at: int) -> str:
+    """The line break at offset ``at``, else the file's first, else ``\\n``."""
+    for ending in ("\r\n", "\n", "\r"):
+        if text.startswith(ending, at):
+            return ending
+    newline = text.find("\n")
+    if newline > 0 and text[newline - 1] == "\r":
+        return "\r\n"
+    return "\n"
+
+
+def same(a: str, b: str) -> bool:
+    """Two requirement texts equal but for whitespace."""
+    return "".join(a.split()) == "".join(b.split())
+
+
+def check_expected(
+    found: str,
+    request: EditRequest,
+    path: str,
+    line: int,
+    result_for: Callable[[str], Result],
+    following: Callable[[], Optional[str]],
+    matches: Callable[[str, str], bool] = same,
+) -> Optional[Edit]:
+    """None when the entry is the one the caller read (or the caller gave no text); an
+    ``ALREADY_APPLIED`` no-op when the file already holds this edit's result (a second run);
+    else InputError: the file changed since it was read."""
+    if request.text is None or matches(found, request.text):
+        return None
+    try:
+        after, added = result_for(request.text)
+    except (ValueError, InputError):
+        after, added = "", None
+    following_ok = added is None or matches(following() or "", added)
+    if after and matches(found, after) and following_ok:
+        return Edit(path, line, found, found, (EditNote.ALREADY_APPLIED,))
+    raise InputError(
+        f"expected {request.text!r} here but found {found!r}: the file changed since it was read",
+        path,
+        line,
+    )

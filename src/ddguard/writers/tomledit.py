@@ -1,0 +1,456 @@
+"""TOML files edited inside the string that holds the requirement, never re-serialised.
+
+Three kinds of entries: a PEP 508 string in an array (PEP 621 ``dependencies`` and
+``optional-dependencies``, PEP 735 groups, ``build-system.requires``, uv and PDM lists,
+tox's native ``deps``), a Poetry dependency (``ddtrace = "^1.20"``, an inline table with
+``version``, a multiple-constraints list, a ``[...dependencies.ddtrace]`` table) and a
+Pipfile package. Only the characters that differ are replaced, inside the literal, keeping
+its quoting and escapes. After the edit the document is loaded again and compared with
+the original: exactly the edited value may differ, else nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from typing import Any, List, NamedTuple, Optional, Tuple
+
+from ddguard.errors import InputError
+from ddguard.writers import pep508, shape, tomltext
+from ddguard.writers.edits import Splice, check_expected, same, splice
+from ddguard.writers.records import Edit, EditNote, EditRequest, Syntax
+from ddguard.writers.reqfile import requirement_result
+from ddguard.writers.tomltext import Document, Node, Pair
+
+
+def edit(text: str, request: EditRequest, path: str) -> Tuple[str, Edit]:
+    """``text`` (a whole TOML document) with the entry at ``request.line`` rewritten."""
+    old = tomltext.load(text, path)
+    document = tomltext.parse(text, path)
+    lines = len(document.line_starts)
+    if not 1 <= request.line <= lines:
+        raise InputError(f"line {request.line} is past the end of the file ({lines} lines)", path)
+    if request.syntax is Syntax.TOML_STRING:
+        new, record = _array_string(document, request, path)
+    elif request.syntax in (Syntax.POETRY, Syntax.PIPFILE):
+        new, record = _table_entry(document, request, path)
+    else:  # pragma: no cover - files.py dispatches only TOML syntaxes here
+        raise ValueError(request.syntax)
+    if new != text:
+        verify(old, new, path, request.line, split=request.split is not None)
+    return new, record
+
+
+def verify(old: Any, new_text: str, path: str, line: int, split: bool = False) -> None:
+    """The edited document must load and differ from the original in the edited value only:
+    one string (a list, for a split). Else nothing may be written: a writer bug, refused."""
+    try:
+        new = tomltext.load(new_text, path)
+    except InputError:  # pragma: no cover - see the docstring
+        raise InputError(
+            "the edit would break the TOML document; nothing written", path, line
+        ) from None
+    found = tomltext.differences(old, new)
+    kind = list if split else str
+    if len(found) != 1 or not isinstance(found[0][2], kind):  # pragma: no cover - as above
+        raise InputError("the edit would change more than the entry; nothing written", path, line)
+
+
+# --- PEP 508 strings in arrays ---------------------------------------------------------------
+
+
+class _Item(NamedTuple):
+    array: Node
+    position: int
+    node: Node
+
+
+def _array_items(document: Document) -> List[_Item]:
+    found: List[_Item] = []
+    todo = [entry.pair.value for entry in document.entries]
+    while todo:
+        node = todo.pop()
+        if node.kind == "array":
+            found.extend(_Item(node, i, item) for i, item in enumerate(node.items))
+            todo.extend(node.items)
+        elif node.kind == "table":
+            todo.extend(pair.value for pair in node.pairs)
+    return found
+
+
+def _names(value: str, name: str) -> bool:
+    found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", value)
+    return found is not None and pep508.canonical(found.group(1).rstrip("._-")) == pep508.canonical(
+        name
+    )
+
+
+def _array_string(document: Document, request: EditRequest, path: str) -> Tuple[str, Edit]:
+    text = document.text
+    candidates = []
+    for item in _array_items(document):
+        node = item.node
+        if (
+            node.kind == "string"
+            and len(node.quote) == 1
+            and document.line_of(node.start) == request.line
+        ):
+            value = tomltext.string_value(text, node)
+            if _names(value, request.name):
+                candidates.append((item, value))
+    if not candidates:
+        raise InputError(f"no {request.name} requirement string on this line", path, request.line)
+    if request.text is not None:
+        candidates.sort(key=lambda c: not same(c[1], request.text or ""))
+    item, before = candidates[0]
+    try:
+        pep508.parts(before)
+    except ValueError as exc:
+        raise InputError(f"cannot read requirement {before!r}: {exc}", path, request.line) from None
+    quote = pep508.marker_quote(before, "'" if item.node.quote == '"' else '"')
+    applied = check_expected(
+        before,
+        request,
+        path,
+        request.line,
+        lambda t: requirement_result(t, request, quote)[:2],
+        lambda: _following_string(document, item),
+    )
+    if applied is not None:
+        return text, applied
+    after, added, notes = requirement_result(before, request, quote)
+    splices = _string_splices(text, item.node, after, path, request.line)
+    if added is not None:
+        splices.extend(_added_item(document, item, added, path, request.line))
+    record = Edit(path, request.line, before, after, tuple(notes), added)
+    return splice(text, splices), record
+
+
+def _following_string(document: Document, item: _Item) -> Optional[str]:
+    if item.position + 1 >= len(item.array.items):
+        return None
+    node = item.array.items[item.position + 1]
+    if node.kind != "string" or len(node.quote) != 1:
+        return None
+    return tomltext.string_value(document.text, node)
+
+
+def _string_splices(text: str, node: Node, new_value: str, path: str, line: int) -> List[Splice]:
+    """Replace the differing characters of a one-line string, in its own quoting."""
+    old_value, offsets = tomltext.decode(text, node)
+    splices: List[Splice] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(
+        None, old_value, new_value, autojunk=False
+    ).get_opcodes():
+        if tag == "equal":
+            continue
+        body = tomltext.encode(new_value[j1:j2], node.quote)
+        if body is None:
+            raise InputError(
+                f"a {node.quote}-quoted string cannot hold {new_value!r}; edit it by hand",
+                path,
+                line,
+            )
+        splices.append((offsets[i1], offsets[i2], body))
+    return splices
+
+
+def _literal(value: str, quote: str, path: str, line: int) -> str:
+    body = tomltext.encode(value, quote)
+    if body is None:
+        body, quote = tomltext.encode(value, '"') or "", '"'
+    return f"{quote}{body}{quote}"
+
+
+def _added_item(document: Document, item: _Item, added: str, path: str, line: int) -> List[Splice]:
+    """A split's second element, after the first: on its own line when the first has one."""
+    literal = _literal(added, item.node.quote, path, line)
+    return _after_element(document, item.node, literal)
+
+
+def _after_element(document: Document, node: Node, new: str) -> List[Splice]:
+    """Insert ``new`` as the array element after ``node``: on a line of its own, with the
+    same indentation, when ``node`` is alone on its line; else right after it."""
+    text = document.text
+    line_start, line_end = document.line_span(document.line_of(node.start))
+    indent = text[line_start : node.start]
+    rest = text[node.end : line_end]
+    alone = not indent.strip() and re.fullmatch(r"[ \t]*,?[ \t]*(#[^\n]*)?\r?\n", rest) is not None
+    if not alone:
+        return [(node.end, node.end, f", {new}")]
+    ending = "\r\n" if rest.endswith("\r\n") else "\n"
+    if rest.lstrip(" \t").startswith(","):
+        return [(line_end, line_end, f"{indent}{new},{ending}")]
+    # the last element, written without a trailing comma: so is the new one
+    return [(node.end, node.end, ","), (line_end, line_end, f"{indent}{new}{ending}")]
+
+
+# --- Poetry and Pipfile tables ---------------------------------------------------------------
+
+
+class _Target(NamedTuple):
+    """The entry found: the value holding the version (None: no version key) and the node
+    whose text is the entry as written (for the record and the split)."""
+
+    key_start: int
+    holder: Node  # the string value, inline table or multiple-constraints element
+    version: Optional[Node]
+    entry_start: int  # where the entry as written starts (key, or element)
+    parent_array: Optional[Node]  # a multiple-constraints list holding ``holder``
+    position: int
+
+
+def _table_entry(document: Document, request: EditRequest, path: str) -> Tuple[str, Edit]:
+    text = document.text
+    poetry = request.syntax is Syntax.POETRY
+    target = _find(document, request, path)
+    if target.version is None:
+        raise InputError(
+            f"{request.name} has no version here (a git, path or URL source?); nothing to rewrite",
+            path,
+            request.line,
+        )
+    constraint = tomltext.string_value(text, target.version)
+    entry_before = text[target.entry_start : target.holder.end]
+    applied = _check_table(constraint, entry_before, request, path, poetry)
+    if applied is not None:
+        return text, applied
+    if request.split is not None:
+        if not poetry:
+            raise InputError(
+                "a Pipfile holds one entry per package: the split form needs a Poetry or "
+                "PEP 508 list; pin by hand",
+                path,
+                request.line,
+            )
+        return _poetry_split(document, target, constraint, request, path)
+    new_constraint, notes = _constraint(constraint, request, poetry, path)
+    splices = _string_splices(text, target.version, new_constraint, path, request.line)
+    new = splice(text, splices)
+    shift = len(new) - len(text)
+    entry_after = new[target.entry_start : target.holder.end + shift]
+    return new, Edit(path, request.line, entry_before, entry_after, notes)
+
+
+def _constraint(
+    constraint: str, request: EditRequest, poetry: bool, path: str, decision: Any = None
+) -> Tuple[str, Tuple[EditNote, ...]]:
+    decision = decision or request.decision
+    if not poetry and constraint.strip() == "*":
+        bounds = shape.rewrite("", decision)
+        return (bounds.text or constraint), bounds.notes
+    try:
+        moved = shape.rewrite(constraint, decision, poetry=poetry)
+    except ValueError as exc:
+        raise InputError(f"cannot read version {constraint!r}: {exc}", path, request.line) from None
+    return moved.text, moved.notes
+
+
+def _check_table(
+    constraint: str, entry: str, request: EditRequest, path: str, poetry: bool
+) -> Optional[Edit]:
+    """Poetry/Pipfile: the caller's text must name the package and hold this constraint."""
+    expected = request.text
+    if expected is None:
+        return None
+
+    def holds(written: str) -> bool:
+        assert expected is not None
+        squeezed = "".join(expected.split())
+        quoted = (f'"{written}"', f"'{written}'")
+        return (
+            written.strip() in ("", "*")
+            or same(written, expected)
+            or any("".join(q.split()) in squeezed for q in quoted)
+        )
+
+    if holds(constraint):
+        return None
+    if request.split is None:
+        try:
+            after, _ = _constraint(_expected_constraint(expected), request, poetry, path)
+        except (InputError, ValueError):
+            after = ""
+        if after and same(after, constraint):
+            return Edit(path, request.line, entry, entry, (EditNote.ALREADY_APPLIED,))
+    raise InputError(
+        f"expected {expected!r} here but found {entry!r}: the file changed since it was read",
+        path,
+        request.line,
+    )
+
+
+def _expected_constraint(expected: str) -> str:
+    """The version constraint in a reader's text: ``ddtrace = {version = "^1.20"}`` -> ^1.20."""
+    found = re.search(r"version\s*=\s*[\"']([^\"']*)[\"']", expected)
+    if found:
+        return found.group(1)
+    found = re.search(r"=\s*[\"']([^\"']*)[\"']\s*$", expected)
+    if found:
+        return found.group(1)
+    raise ValueError("no constraint")
+
+
+def _find(document: Document, request: EditRequest, path: str) -> _Target:
+    line = request.line
+    name = pep508.canonical(request.name)
+    for header_index, header in enumerate(document.headers):
+        if header.key and pep508.canonical(header.key[-1]) == name:
+            end = (
+                document.headers[header_index + 1].start
+                if header_index + 1 < len(document.headers)
+                else len(document.text)
+            )
+            if document.line_of(header.start) <= line <= document.line_of(max(end - 1, 0)):
+                for entry in document.entries:
+                    if entry.table == header.key and entry.pair.key == ("version",):
+                        value = entry.pair.value
+                        return _Target(
+                            header.start,
+                            value,
+                            value if value.kind == "string" else None,
+                            header.start,
+                            None,
+                            0,
+                        )
+                raise InputError(f"the [{'.'.join(header.key)}] table has no version", path, line)
+    for entry in document.entries:
+        pair = entry.pair
+        key = pair.key
+        direct = pep508.canonical(key[-1]) == name
+        dotted = len(key) >= 2 and key[-1] == "version" and pep508.canonical(key[-2]) == name
+        if not (direct or dotted):
+            continue
+        value = pair.value
+        first, last = document.line_of(pair.start), document.line_of(max(value.end - 1, 0))
+        if not first <= line <= last:
+            continue
+        if value.kind == "string":
+            return _Target(pair.start, value, value, pair.start, None, 0)
+        if value.kind == "table":
+            return _Target(pair.start, value, _version(value), pair.start, None, 0)
+        if value.kind == "array":
+            return _element(document, pair, value, request, path)
+        raise InputError(f"{request.name}: unexpected value", path, line)
+    raise InputError(f"no {request.name} entry on this line", path, line)
+
+
+def _version(table: Node) -> Optional[Node]:
+    for pair in table.pairs:
+        if pair.key == ("version",) and pair.value.kind == "string":
+            return pair.value
+    return None
+
+
+def _element(
+    document: Document, pair: Pair, array: Node, request: EditRequest, path: str
+) -> _Target:
+    """The element of a multiple-constraints list that the line points at."""
+    line = request.line
+    options = []
+    for index, item in enumerate(array.items):
+        if item.kind != "table":
+            continue
+        version = _version(item)
+        lines = {document.line_of(item.start)}
+        if version is not None:
+            lines.add(document.line_of(version.start))
+        if line in lines:
+            options.append((index, item, version))
+    if not options:
+        if (
+            document.line_of(pair.start) == line
+            and len(array.items) == 1
+            and array.items[0].kind == "table"
+        ):
+            item = array.items[0]
+            return _Target(pair.start, item, _version(item), item.start, array, 0)
+        raise InputError(f"no element of the {request.name} list on this line", path, line)
+    if len(options) > 1 and request.text is not None:
+        text = document.text
+        options.sort(
+            key=lambda o: (
+                not (
+                    o[2] is not None
+                    and "".join(tomltext.string_value(text, o[2]).split())
+                    in "".join((request.text or "").split())
+                )
+            )
+        )
+    index, item, version = options[0]
+    return _Target(pair.start, item, version, item.start, array, index)
+
+
+def _poetry_split(
+    document: Document, target: _Target, constraint: str, request: EditRequest, path: str
+) -> Tuple[str, Edit]:
+    assert request.split is not None
+    text = document.text
+    line = request.line
+    older, notes_a = _constraint(constraint, request, True, path)
+    newer, notes_b = _constraint(constraint, request, True, path, request.split.newer)
+    major, minor = request.split.python
+    holder = target.holder
+    quote = target.version.quote if target.version is not None else '"'
+    if holder.kind == "string":
+        first = f"{{version = {_literal(older, quote, path, line)}, python = {quote}<{major}.{minor}{quote}}}"
+        second = f"{{version = {_literal(newer, quote, path, line)}, python = {quote}>={major}.{minor}{quote}}}"
+        replacement = f"[{first}, {second}]"
+        new = splice(text, [(holder.start, holder.end, replacement)])
+        before = text[target.entry_start : holder.end]
+        record = Edit(
+            path,
+            line,
+            before,
+            f"{text[target.entry_start : holder.start]}{first}",
+            _notes(notes_a, notes_b),
+            second,
+        )
+        return new, record
+    first = _table_variant(text, holder, older, f"<{major}.{minor}", path, line)
+    second = _table_variant(text, holder, newer, f">={major}.{minor}", path, line)
+    before = text[target.entry_start : holder.end]
+    if target.parent_array is None:
+        new = splice(text, [(holder.start, holder.end, f"[{first}, {second}]")])
+        after = f"{text[target.entry_start : holder.start]}{first}"
+    else:
+        splices = [(holder.start, holder.end, first), *_after_element(document, holder, second)]
+        new = splice(text, splices)
+        after = first
+    return new, Edit(path, line, before, after, _notes(notes_a, notes_b), second)
+
+
+def _notes(*groups: Tuple[EditNote, ...]) -> Tuple[EditNote, ...]:
+    return tuple(dict.fromkeys(n for group in groups for n in group))
+
+
+def _table_variant(text: str, table: Node, version: str, python: str, path: str, line: int) -> str:
+    """An inline table's text with its version replaced and ``python`` and-ed in."""
+    splices: List[Splice] = []
+    version_node = _version(table)
+    assert version_node is not None
+    quote = version_node.quote
+    splices.append((version_node.start, version_node.end, _literal(version, quote, path, line)))
+    python_node = next(
+        (p.value for p in table.pairs if p.key == ("python",) and p.value.kind == "string"), None
+    )
+    if python_node is not None:
+        old = tomltext.string_value(text, python_node)
+        if "||" in old:
+            raise InputError(
+                f"python {old!r} is a union: cannot add {python} to it; split by hand", path, line
+            )
+        splices.append(
+            (
+                python_node.start,
+                python_node.end,
+                _literal(f"{old},{python}", python_node.quote, path, line),
+            )
+        )
+    else:
+        inner_end = table.end - 1
+        while text[inner_end - 1] in " \t":
+            inner_end -= 1
+        splices.append((inner_end, inner_end, f", python = {quote}{python}{quote}"))
+    shifted = [(a - table.start, b - table.start, r) for a, b, r in splices]
+    return splice(text[table.start : table.end], shifted)
