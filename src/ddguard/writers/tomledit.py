@@ -212,7 +212,7 @@ def _table_entry(document: Document, request: EditRequest, path: str) -> Tuple[s
         )
     constraint = tomltext.string_value(text, target.version)
     entry_before = text[target.entry_start : target.holder.end]
-    applied = _check_table(constraint, entry_before, request, path, poetry)
+    applied = _check_table(document, target, constraint, entry_before, request, path, poetry)
     if applied is not None:
         return text, applied
     if request.split is not None:
@@ -246,38 +246,72 @@ def _constraint(
     return moved.text, moved.notes
 
 
+def _next_version(document: Document, target: _Target) -> Optional[str]:
+    """The version of the multiple-constraints element after ``target`` (an applied split)."""
+    array = target.parent_array
+    if array is None or target.position + 1 >= len(array.items):
+        return None
+    version = _version(array.items[target.position + 1])
+    return None if version is None else tomltext.string_value(document.text, version)
+
+
 def _check_table(
-    constraint: str, entry: str, request: EditRequest, path: str, poetry: bool
+    document: Document,
+    target: _Target,
+    constraint: str,
+    entry: str,
+    request: EditRequest,
+    path: str,
+    poetry: bool,
 ) -> Optional[Edit]:
-    """Poetry/Pipfile: the caller's text must name the package and hold this constraint."""
+    """Poetry/Pipfile: the caller's text must name the package and hold this constraint;
+    an ``ALREADY_APPLIED`` no-op when the file holds this edit's result."""
     expected = request.text
     if expected is None:
         return None
-
-    def holds(written: str) -> bool:
-        assert expected is not None
-        squeezed = "".join(expected.split())
-        quoted = (f'"{written}"', f"'{written}'")
-        return (
-            written.strip() in ("", "*")
-            or same(written, expected)
-            or any("".join(q.split()) in squeezed for q in quoted)
-        )
-
-    if holds(constraint):
+    applied = Edit(path, request.line, entry, entry, (EditNote.ALREADY_APPLIED,))
+    try:
+        written = _expected_constraint(expected)
+        after, _ = _constraint(written, request, poetry, path)
+        newer = None
+        if request.split is not None:
+            newer, _ = _constraint(written, request, poetry, path, request.split.newer)
+    except (InputError, ValueError):
+        after, newer = "", None
+    split_done = request.split is not None and same(after, constraint)
+    if split_done and _split_done(document, target, newer, request):
+        return applied
+    squeezed = "".join(expected.split())
+    quoted = (f'"{constraint}"', f"'{constraint}'")
+    if (
+        constraint.strip() in ("", "*")
+        or same(constraint, expected)
+        or any("".join(q.split()) in squeezed for q in quoted)
+    ):
         return None
-    if request.split is None:
-        try:
-            after, _ = _constraint(_expected_constraint(expected), request, poetry, path)
-        except (InputError, ValueError):
-            after = ""
-        if after and same(after, constraint):
-            return Edit(path, request.line, entry, entry, (EditNote.ALREADY_APPLIED,))
+    if request.split is None and after and same(after, constraint):
+        return applied
     raise InputError(
         f"expected {expected!r} here but found {entry!r}: the file changed since it was read",
         path,
         request.line,
     )
+
+
+def _split_done(
+    document: Document, target: _Target, newer: Optional[str], request: EditRequest
+) -> bool:
+    """Whether ``target`` and the element after it are the split's two entries."""
+    assert request.split is not None
+    major, minor = request.split.python
+    python = next(
+        (p.value for p in target.holder.pairs if p.key == ("python",) and p.value.kind == "string"),
+        None,
+    )
+    if python is None or newer is None:
+        return False
+    bound = tomltext.string_value(document.text, python).replace(" ", "")
+    return bound.endswith(f"<{major}.{minor}") and _next_version(document, target) == newer
 
 
 def _expected_constraint(expected: str) -> str:
