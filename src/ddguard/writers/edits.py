@@ -3,7 +3,7 @@ entry found is the one the caller read (or already the result of the edit)."""
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from ddguard.errors import InputError
 from ddguard.writers.records import Edit, EditNote, EditRequest
@@ -32,6 +32,26 @@ def line_ending(text: str, at: int) -> str:
     if newline > 0 and text[newline - 1] == "\r":
         return "\r\n"
     return "\n"
+
+
+def changes(old: str, new: str) -> List[Tuple[int, int, int, int]]:
+    """The spans that differ (``old[i1:i2]`` becomes ``new[j1:j2]``), each as small as
+    difflib finds for requirement-sized strings; one span between the common prefix and
+    suffix for long ones (difflib's worst case is quadratic)."""
+    if len(old) + len(new) <= 4000:
+        from difflib import SequenceMatcher
+
+        matcher = SequenceMatcher(None, old, new, autojunk=False)
+        return [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    if prefix == len(old) == len(new):
+        return []
+    return [(prefix, len(old) - suffix, prefix, len(new) - suffix)]
 
 
 def same(a: str, b: str) -> bool:

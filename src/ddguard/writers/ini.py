@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import configparser
 import re
-from difflib import SequenceMatcher
 from typing import Dict, List, Optional, Tuple
 
 from ddguard.errors import InputError
 from ddguard.writers import pep508
-from ddguard.writers.edits import Splice, check_expected, line_ending, splice
+from ddguard.writers.edits import Splice, changes, check_expected, line_ending, splice
 from ddguard.writers.records import Edit, EditRequest
-from ddguard.writers.reqfile import physical_lines, requirement_result
+from ddguard.writers.reqfile import physical_lines, requirement_result, result_or_error
 
-_KEY = re.compile(r"[^=:\s][^=:]*?[ \t]*[=:][ \t]*")
 _FACTOR = re.compile(r"!?[A-Za-z0-9_.,!-]+[ \t]*:[ \t]+")
 _COMMENT = re.compile(r"\s#")
 
@@ -39,10 +37,12 @@ def edit(text: str, request: EditRequest, path: str, check_ini: bool = True) -> 
     if content[0] in " \t":
         value_start = len(content) - len(content.lstrip(" \t"))
     else:
-        key = _KEY.match(content)
-        if key is None:
+        separators = [i for i in (content.find("="), content.find(":")) if i > 0]
+        if not separators:
             raise InputError("no requirement on this line (expected key = value)", path, number)
-        value_start = key.end()
+        value_start = min(separators) + 1
+        while value_start < len(content) and content[value_start] in " \t":
+            value_start += 1
     factor_start = value_start
     factor = _FACTOR.match(content, value_start)
     if factor is not None and not content[value_start:].startswith("-"):
@@ -66,12 +66,11 @@ def edit(text: str, request: EditRequest, path: str, check_ini: bool = True) -> 
     )
     if applied is not None:
         return text, applied
-    after, added, notes = requirement_result(before, request, pep508.marker_quote(before))
+    after, added, notes = result_or_error(before, request, path, number)
     offset = line.start + value_start
     splices: List[Splice] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
-        if tag != "equal":
-            splices.append((offset + i1, offset + i2, after[j1:j2]))
+    for i1, i2, j1, j2 in changes(before, after):
+        splices.append((offset + i1, offset + i2, after[j1:j2]))
     if added is not None:
         prefix = content[factor_start:value_start]
         indent = _indent(text, lines, number)

@@ -9,8 +9,6 @@ from typing import NamedTuple, Optional, Tuple
 from ddguard.writers import shape
 from ddguard.writers.records import Decision, EditNote, Minor
 
-_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-
 
 class Parts(NamedTuple):
     """Where each part of a requirement string is written (offsets into the string)."""
@@ -32,14 +30,12 @@ def parts(text: str) -> Parts:
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
-        Requirement(text)
+        name = Requirement(text).name
     except InvalidRequirement as exc:
         raise ValueError(str(exc).splitlines()[0]) from None
-    pos = _space(text, 0)
-    found = _NAME.match(text, pos)
-    if found is None:  # pragma: no cover - Requirement() refused it already
-        raise ValueError("no package name")
-    pos = found.end()
+    start = _space(text, 0)
+    pos = start + len(name)
+    written_name = text[start:pos]
     after = _space(text, pos)
     if after < len(text) and text[after] == "[":
         pos = text.index("]", after) + 1
@@ -63,7 +59,7 @@ def parts(text: str) -> Parts:
         spec_end = max(spec_end, spec_start)
     semicolon = text.find(";", pos)
     return Parts(
-        found.group(0),
+        written_name,
         head_end,
         spec_start,
         spec_end,

@@ -14,11 +14,8 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from ddguard.errors import InputError
 from ddguard.writers import pep508
-from ddguard.writers.edits import Splice, check_expected, line_ending, splice
+from ddguard.writers.edits import Splice, changes, check_expected, line_ending, splice
 from ddguard.writers.records import Edit, EditNote, EditRequest
-
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_HASH = re.compile(r"[ \t]*--hash(?:=|[ \t]+)[^ \t\\]+")
 
 
 class _Line(NamedTuple):
@@ -38,9 +35,51 @@ def physical_lines(text: str) -> List[_Line]:
     return lines
 
 
+def _is_comment(content: str) -> bool:
+    return content.lstrip().startswith("#")
+
+
+def comment_start(text: str) -> int:
+    """Where pip's ``(^|\\s+)#.*$`` comment starts (the end when there is none), found in
+    linear time: the whitespace before the first ``#`` that starts the text or follows
+    whitespace."""
+    pos = text.find("#")
+    while pos >= 0:
+        if pos == 0 or text[pos - 1].isspace():
+            while pos > 0 and text[pos - 1].isspace():
+                pos -= 1
+            return pos
+        pos = text.find("#", pos + 1)
+    return len(text)
+
+
+def hash_options(content: str) -> List[Tuple[int, int]]:
+    """The ``--hash=...``/``--hash ...`` options in a line, each with the blanks before it."""
+    spans = []
+    pos = content.find("--hash")
+    while pos >= 0:
+        after = pos + len("--hash")
+        value = after + 1 if content[after : after + 1] == "=" else after
+        while value == after and value < len(content) and content[value] in " \t":
+            value += 1
+        end = value
+        while end < len(content) and content[end] not in " \t\\":
+            end += 1
+        starts_token = pos == 0 or content[pos - 1] in " \t"
+        if starts_token and end > value and value > after:
+            start = pos
+            while start > 0 and content[start - 1] in " \t":
+                start -= 1
+            spans.append((start, end))
+            pos = content.find("--hash", end)
+        else:
+            pos = content.find("--hash", after)
+    return spans
+
+
 def _continues(text: str, line: _Line) -> bool:
     content = text[line.start : line.content_end]
-    return content.endswith("\\") and not _COMMENT.match(content)
+    return content.endswith("\\") and not _is_comment(content)
 
 
 class _Entry(NamedTuple):
@@ -71,14 +110,13 @@ def _entry(text: str, lines: Sequence[_Line], index: int, path: str, number: int
             chars.extend(body)
             positions.extend(range(line.start + lead, line.start + lead + len(body)))
             continue
-        if k != index and _COMMENT.match(content):
+        if k != index and _is_comment(content):
             chars.append(" ")
             positions.append(-1)
         chars.extend(content)
         positions.extend(range(line.start, line.content_end))
     logical = "".join(chars)
-    comment = _COMMENT.search(logical)
-    cut = comment.start() if comment else len(logical)
+    cut = comment_start(logical)
     start = 0
     while start < cut and logical[start] in " \t":
         start += 1
@@ -124,7 +162,7 @@ def edit(text: str, request: EditRequest, path: str) -> Tuple[str, Edit]:
     )
     if applied is not None:
         return text, applied
-    after, added, notes = requirement_result(before, request, pep508.marker_quote(before))
+    after, added, notes = result_or_error(before, request, path, number)
     edits = _requirement_splices(entry, before, after, path, number)
     removed = _hash_splices(text, lines, entry)
     if removed:
@@ -139,7 +177,8 @@ def edit(text: str, request: EditRequest, path: str) -> Tuple[str, Edit]:
 def requirement_result(
     before: str, request: EditRequest, quote: str
 ) -> Tuple[str, Optional[str], List[EditNote]]:
-    """A PEP 508 requirement after the request: (entry, split's second entry, notes)."""
+    """A PEP 508 requirement after the request: (entry, split's second entry, notes).
+    ValueError when the version part cannot be read."""
     if request.split is None:
         moved = pep508.rewrite(before, request.decision)
         return moved.text, None, list(moved.notes)
@@ -147,6 +186,15 @@ def requirement_result(
         before, request.decision, request.split.python, request.split.newer, quote
     )
     return first.text, second.text, list(dict.fromkeys((*first.notes, *second.notes)))
+
+
+def result_or_error(
+    before: str, request: EditRequest, path: str, line: int, quote: Optional[str] = None
+) -> Tuple[str, Optional[str], List[EditNote]]:
+    try:
+        return requirement_result(before, request, quote or pep508.marker_quote(before))
+    except ValueError as exc:
+        raise InputError(f"cannot read requirement {before!r}: {exc}", path, line) from None
 
 
 def _next_entry(text: str, lines: Sequence[_Line], entry: _Entry) -> Optional[str]:
@@ -167,13 +215,8 @@ def _requirement_splices(
 ) -> List[Splice]:
     """Replace only the characters that differ, each where it is written (a requirement
     continued over lines keeps its line breaks)."""
-    from difflib import SequenceMatcher
-
     splices: List[Splice] = []
-    matcher = SequenceMatcher(None, before, after, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
+    for i1, i2, j1, j2 in changes(before, after):
         start, stop, middle = entry.req_start + i1, entry.req_start + i2, after[j1:j2]
         if start == stop:
             at = entry.positions[start] if start < len(entry.positions) else -1
@@ -209,12 +252,16 @@ def _hash_splices(text: str, lines: Sequence[_Line], entry: _Entry) -> List[Spli
         line = lines[k]
         region = min(max(line.start, after_requirement), line.content_end)
         content = text[region : line.content_end]
-        tokens = list(_HASH.finditer(content))
-        rest = _HASH.sub("", content).rstrip("\\").strip()
+        tokens = hash_options(content)
+        rest = "".join(
+            content[a:b]
+            for a, b in zip([0] + [t[1] for t in tokens], [t[0] for t in tokens] + [len(content)])
+        )
+        rest = rest.rstrip("\\").strip()
         whole = k != entry.chain[0] and region == line.start and bool(tokens) and not rest
         hash_only.append(whole)
         if not whole:
-            splices.extend((region + t.start(), region + t.end(), "") for t in tokens)
+            splices.extend((region + a, region + b, "") for a, b in tokens)
     if not splices and not any(hash_only):
         return []
     tail = len(entry.chain)

@@ -12,14 +12,13 @@ the original: exactly the edited value may differ, else nothing is written.
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 from typing import Any, List, NamedTuple, Optional, Tuple
 
 from ddguard.errors import InputError
 from ddguard.writers import pep508, shape, tomltext
-from ddguard.writers.edits import Splice, check_expected, same, splice
+from ddguard.writers.edits import Splice, changes, check_expected, same, splice
 from ddguard.writers.records import Edit, EditNote, EditRequest, Syntax
-from ddguard.writers.reqfile import requirement_result
+from ddguard.writers.reqfile import requirement_result, result_or_error
 from ddguard.writers.tomltext import Document, Node, Pair
 
 
@@ -118,7 +117,7 @@ def _array_string(document: Document, request: EditRequest, path: str) -> Tuple[
     )
     if applied is not None:
         return text, applied
-    after, added, notes = requirement_result(before, request, quote)
+    after, added, notes = result_or_error(before, request, path, request.line, quote)
     splices = _string_splices(text, item.node, after, path, request.line)
     if added is not None:
         splices.extend(_added_item(document, item, added, path, request.line))
@@ -139,11 +138,7 @@ def _string_splices(text: str, node: Node, new_value: str, path: str, line: int)
     """Replace the differing characters of a one-line string, in its own quoting."""
     old_value, offsets = tomltext.decode(text, node)
     splices: List[Splice] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(
-        None, old_value, new_value, autojunk=False
-    ).get_opcodes():
-        if tag == "equal":
-            continue
+    for i1, i2, j1, j2 in changes(old_value, new_value):
         body = tomltext.encode(new_value[j1:j2], node.quote)
         if body is None:
             raise InputError(
@@ -175,7 +170,11 @@ def _after_element(document: Document, node: Node, new: str) -> List[Splice]:
     line_start, line_end = document.line_span(document.line_of(node.start))
     indent = text[line_start : node.start]
     rest = text[node.end : line_end]
-    alone = not indent.strip() and re.fullmatch(r"[ \t]*,?[ \t]*(#[^\n]*)?\r?\n", rest) is not None
+    tail = rest.lstrip(" \t")
+    tail = tail[1:].lstrip(" \t") if tail.startswith(",") else tail
+    alone = not indent.strip() and (
+        tail in ("\n", "\r\n") or (tail.startswith("#") and tail.endswith("\n"))
+    )
     if not alone:
         return [(node.end, node.end, f", {new}")]
     ending = "\r\n" if rest.endswith("\r\n") else "\n"
@@ -315,14 +314,17 @@ def _split_done(
 
 
 def _expected_constraint(expected: str) -> str:
-    """The version constraint in a reader's text: ``ddtrace = {version = "^1.20"}`` -> ^1.20."""
-    found = re.search(r"version\s*=\s*[\"']([^\"']*)[\"']", expected)
-    if found:
-        return found.group(1)
-    found = re.search(r"=\s*[\"']([^\"']*)[\"']\s*$", expected)
-    if found:
-        return found.group(1)
-    raise ValueError("no constraint")
+    """The version constraint in a reader's text: ``ddtrace = {version = "^1.20"}`` -> ^1.20,
+    ``ddtrace = "^1.20"`` -> ^1.20."""
+    at = expected.find("version")
+    text = expected[at:] if at >= 0 else expected[expected.find("=") + 1 :]
+    start = min((i for i in (text.find('"'), text.find("'")) if i >= 0), default=-1)
+    if start < 0 or "=" not in expected:
+        raise ValueError("no constraint")
+    end = text.find(text[start], start + 1)
+    if end < 0:
+        raise ValueError("no constraint")
+    return text[start + 1 : end]
 
 
 def _find(document: Document, request: EditRequest, path: str) -> _Target:
