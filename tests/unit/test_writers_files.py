@@ -122,7 +122,7 @@ def test_ini_split_adds_a_line_with_the_same_indent_and_factor(tmp_path, name, t
         before = change.original.decode().splitlines()
         after = change.data.decode().splitlines()
         assert after[: line - 1] == before[: line - 1] and after[line + 1 :] == before[line:]
-        first, second = after[line - 1], after[line]
+        _first, second = after[line - 1], after[line]
         indent = before[line - 1][: len(before[line - 1]) - len(before[line - 1].lstrip())]
         if indent:
             assert second.startswith(indent) and not second[len(indent)].isspace()
@@ -444,7 +444,7 @@ def test_escapes_and_literal_quoting_are_kept():
     text = '[project]\ndependencies = [\n  "ddtrace==1.0; python_version < \\"3.12\\"",\n  \'ddtrace[x]==1.0\',\n]\n'
     new, _ = edit_text(text, EditRequest(3, Syntax.TOML_STRING, NEXT), "pyproject.toml")
     assert new.splitlines()[2] == '  "ddtrace==2.21.12; python_version < \\"3.12\\"",'
-    new, record = edit_text(
+    new, _record = edit_text(
         text,
         EditRequest(4, Syntax.TOML_STRING, OLDER, split=Split((3, 12), NEXT)),
         "pyproject.toml",
@@ -599,7 +599,7 @@ def test_generated_toml_files_give_input_error_or_a_correct_edit(
         import tomli as tomllib
     old = tomllib.loads(text)
     try:
-        new, record = edit_text(text, request, "pyproject.toml")
+        new, _record = edit_text(text, request, "pyproject.toml")
     except InputError:
         assert other_syntax or split or "||" in text or "*" in text, (text, line, syntax)
         return
