@@ -323,11 +323,8 @@ def test_not_utf8_names_the_line(tmp_path):
 
 def test_name_that_only_starts_with_ddtrace_is_not_touched():
     case = CORPUS / "riot-ddtrace-api-only"
-    line = next(
-        i
-        for i, l in enumerate((case / "1204574.txt").read_text().splitlines(), 1)
-        if l.startswith("ddtrace-api")
-    )
+    lines = (case / "1204574.txt").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith("ddtrace-api"))
     with pytest.raises(InputError, match="names ddtrace-api, not ddtrace"):
         plan(
             str(CORPUS),
