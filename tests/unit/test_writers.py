@@ -185,6 +185,10 @@ def test_split_replaces_the_entry_by_two_that_partition_the_pythons(
     change = plan(str(CORPUS), f"{case}/{name}", [request])
     (record,) = change.edits
     assert record.added is not None
+    if change.original.count(b"\n") == change.original.count(b"\r\n"):  # CRLF stays CRLF
+        assert change.data.count(b"\n") == change.data.count(b"\r\n")
+    assert change.data.startswith(b"\xef\xbb\xbf") == change.original.startswith(b"\xef\xbb\xbf")
+    assert change.data.endswith(b"\n") == change.original.endswith(b"\n")
     before, after = _lines(change.original), _lines(change.data)
     extent = _extent(before, line, syntax)
     trailing = 0

@@ -636,3 +636,21 @@ def test_generated_requirements_files_give_input_error_or_a_correct_edit(
     assert new.endswith("".join(old_lines[end:]))
     Requirement(record.after)
     assert record.after in new and (record.added is None or record.added in new)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "syntax"),
+    [
+        ("requirements.txt", "requests\r\nddtrace==1.0", Syntax.REQUIREMENTS),
+        ("setup.cfg", "[options]\ninstall_requires =\n    ddtrace==1.0", Syntax.INI),
+        ("pyproject.toml", '[tool.poetry.dependencies]\nddtrace = "1.0"', Syntax.POETRY),
+    ],
+)
+def test_split_of_a_last_line_without_newline_adds_none(name, text, syntax):
+    line = text.count("\n") + 1
+    new, record = edit_text(
+        text, EditRequest(line, syntax, OLDER, split=Split((3, 12), NEXT)), name
+    )
+    assert not new.endswith("\n") and new.startswith(text.rsplit("\n", 1)[0] + "\n")
+    assert (new[:-1] if new.endswith("]") else new).endswith(record.added)
+    assert new.count("\r\n") == text.count("\r\n") + (1 if "\r\n" in text else 0)
