@@ -18,9 +18,13 @@ def splice(text: str, splices: Sequence[Splice]) -> str:
     for (_, end, _), (start, _, _) in zip(ordered, ordered[1:]):
         if start < end:  # pragma: no cover - a writer bug, never the input's fault
             raise AssertionError(f"overlapping edits at {start}")
-    for start, end, new in reversed(ordered):
-        text = text[:start] + new + text[end:]
-    return text
+    pieces = []
+    taken = 0
+    for start, end, new in ordered:
+        pieces += [text[taken:start], new]
+        taken = end
+    pieces.append(text[taken:])
+    return "".join(pieces)
 
 
 def line_ending(text: str, at: int) -> str:

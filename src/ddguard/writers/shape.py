@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence, Tuple
 
+from ddguard.writers.edits import splice
 from ddguard.writers.records import Decision, EditNote
 
 if TYPE_CHECKING:
@@ -293,9 +294,7 @@ Replacement = Tuple[int, int, str]
 
 
 def _apply(text: str, replacements: Sequence[Replacement]) -> str:
-    for start, end, new in sorted(replacements, reverse=True):
-        text = text[:start] + new + text[end:]
-    return text
+    return splice(text, replacements)
 
 
 def _bounds_text(decision: Decision, separator: str = ",") -> str:
