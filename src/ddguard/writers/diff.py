@@ -7,7 +7,6 @@ import contextlib
 import difflib
 import os
 import stat
-import tempfile
 from typing import Iterable, List, Optional
 
 from ddguard.errors import InputError
@@ -63,6 +62,8 @@ def write_atomic(path: str, data: bytes) -> None:
         mode = 0o666 & ~mask
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", path) from None
+    import tempfile
+
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(

@@ -8,7 +8,6 @@ After the edit the file is read again with configparser: exactly one option may 
 
 from __future__ import annotations
 
-import configparser
 import re
 from typing import Dict, List, Optional, Tuple
 
@@ -108,6 +107,8 @@ def _next_value(text: str, lines: List, number: int) -> Optional[str]:  # type: 
 
 
 def _options(text: str) -> Optional[Dict[Tuple[str, str], str]]:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)
