@@ -472,6 +472,16 @@ def test_poetry_table_forms():
         '{ version = "^2.0", extras = ["profiling"], python = ">=3.12" }]  # traced'
     )
     assert record.added == '{ version = "^2.0", extras = ["profiling"], python = ">=3.12" }'
+    with pytest.raises(InputError, match="split this table by hand"):
+        edit_text(text, EditRequest(4, Syntax.POETRY, OLDER, split=Split((3, 12), NEXT)), "x.toml")
+
+
+def test_poetry_dotted_version_key():
+    text = '[tool.poetry.dependencies]\nddtrace.version = "1.20.*"\nddtrace.optional = true\n'
+    new, _ = edit_text(text, EditRequest(2, Syntax.POETRY, NEXT), "pyproject.toml")
+    assert new == text.replace("1.20.*", "2.21.*")
+    with pytest.raises(InputError, match="split this table by hand"):
+        edit_text(text, EditRequest(2, Syntax.POETRY, OLDER, split=Split((3, 12), NEXT)), "x.toml")
 
 
 @pytest.mark.parametrize(
