@@ -39,7 +39,7 @@ PROBES = [
 
 def _edited_file(case: str) -> str:
     source = (CORPUS / case / "SOURCE").read_text()
-    return re.search(r"^file: ([^,\s]+)", source, re.M).group(1)  # type: ignore[union-attr]
+    return re.search(r"^file: ([^,:\s]+)", source, re.M).group(1)  # type: ignore[union-attr]
 
 
 def _syntax(path: str, requirement: str) -> Syntax:
