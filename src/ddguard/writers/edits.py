@@ -58,6 +58,11 @@ def changes(old: str, new: str) -> List[Tuple[int, int, int, int]]:
     return [(prefix, len(old) - suffix, prefix, len(new) - suffix)]
 
 
+def shown(text: str, limit: int = 80) -> str:
+    """``text`` quoted for a one-line message, shortened when long."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "\u2026")
+
+
 def same(a: str, b: str) -> bool:
     """Two requirement texts equal but for whitespace."""
     return "".join(a.split()) == "".join(b.split())
@@ -85,7 +90,8 @@ def check_expected(
     if after and matches(found, after) and following_ok:
         return Edit(path, line, found, found, (EditNote.ALREADY_APPLIED,))
     raise InputError(
-        f"expected {request.text!r} here but found {found!r}: the file changed since it was read",
+        f"expected {shown(request.text)} here but found {shown(found)}: "
+        "the file changed since it was read",
         path,
         line,
     )

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ddguard.errors import InputError
 from ddguard.writers import pep508
-from ddguard.writers.edits import Splice, changes, check_expected, line_ending, splice
+from ddguard.writers.edits import Splice, changes, check_expected, line_ending, shown, splice
 from ddguard.writers.records import Edit, EditRequest
 from ddguard.writers.reqfile import physical_lines, requirement_result, result_or_error
 
@@ -52,7 +52,7 @@ def edit(text: str, request: EditRequest, path: str, check_ini: bool = True) -> 
     try:
         found = pep508.parts(before)
     except ValueError as exc:
-        raise InputError(f"cannot read requirement {before!r}: {exc}", path, number) from None
+        raise InputError(f"cannot read requirement {shown(before)}: {exc}", path, number) from None
     if pep508.canonical(found.name) != pep508.canonical(request.name):
         raise InputError(f"line {number} names {found.name}, not {request.name}", path, number)
     applied = check_expected(

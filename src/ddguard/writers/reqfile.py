@@ -14,7 +14,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from ddguard.errors import InputError
 from ddguard.writers import pep508
-from ddguard.writers.edits import Splice, changes, check_expected, line_ending, splice
+from ddguard.writers.edits import Splice, changes, check_expected, line_ending, shown, splice
 from ddguard.writers.records import Edit, EditNote, EditRequest
 
 
@@ -131,7 +131,7 @@ def _entry(text: str, lines: Sequence[_Line], index: int, path: str, number: int
     if start == end:
         what = logical[start:cut].split(" ", 1)[0]
         raise InputError(
-            f"no requirement here ({what!r})" if what else "no requirement here", path, number
+            f"no requirement here ({shown(what)})" if what else "no requirement here", path, number
         )
     return _Entry(tuple(chain), logical, tuple(positions), start, end, options)
 
@@ -145,11 +145,13 @@ def edit(text: str, request: EditRequest, path: str) -> Tuple[str, Edit]:
     entry = _entry(text, lines, number - 1, path, number)
     before = entry.logical[entry.req_start : entry.req_end]
     if "${" in before:
-        raise InputError(f"{before!r} takes its version from an environment variable", path, number)
+        raise InputError(
+            f"{shown(before)} takes its version from an environment variable", path, number
+        )
     try:
         found = pep508.parts(before)
     except ValueError as exc:
-        raise InputError(f"cannot read requirement {before!r}: {exc}", path, number) from None
+        raise InputError(f"cannot read requirement {shown(before)}: {exc}", path, number) from None
     if pep508.canonical(found.name) != pep508.canonical(request.name):
         raise InputError(f"line {number} names {found.name}, not {request.name}", path, number)
     applied = check_expected(
@@ -194,7 +196,7 @@ def result_or_error(
     try:
         return requirement_result(before, request, quote or pep508.marker_quote(before))
     except ValueError as exc:
-        raise InputError(f"cannot read requirement {before!r}: {exc}", path, line) from None
+        raise InputError(f"cannot read requirement {shown(before)}: {exc}", path, line) from None
 
 
 def _next_entry(text: str, lines: Sequence[_Line], entry: _Entry) -> Optional[str]:

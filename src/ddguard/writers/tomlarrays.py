@@ -9,7 +9,7 @@ from typing import List, NamedTuple, Optional, Tuple
 
 from ddguard.errors import InputError
 from ddguard.writers import pep508, tomltext
-from ddguard.writers.edits import Splice, changes, check_expected, same, splice
+from ddguard.writers.edits import Splice, changes, check_expected, same, shown, splice
 from ddguard.writers.records import Edit, EditRequest
 from ddguard.writers.reqfile import requirement_result, result_or_error
 from ddguard.writers.tomltext import Document, Node
@@ -62,7 +62,9 @@ def array_string(document: Document, request: EditRequest, path: str) -> Tuple[s
     try:
         pep508.parts(before)
     except ValueError as exc:
-        raise InputError(f"cannot read requirement {before!r}: {exc}", path, request.line) from None
+        raise InputError(
+            f"cannot read requirement {shown(before)}: {exc}", path, request.line
+        ) from None
     quote = pep508.marker_quote(before, "'" if item.node.quote == '"' else '"')
     applied = check_expected(
         before,
@@ -99,7 +101,7 @@ def string_splices(text: str, node: Node, new_value: str, path: str, line: int) 
         body = tomltext.encode(new_value[j1:j2], node.quote)
         if body is None:
             raise InputError(
-                f"a {node.quote}-quoted string cannot hold {new_value!r}; edit it by hand",
+                f"a {node.quote}-quoted string cannot hold {shown(new_value)}; edit it by hand",
                 path,
                 line,
             )

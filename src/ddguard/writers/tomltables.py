@@ -9,7 +9,7 @@ from typing import Any, List, NamedTuple, Optional, Tuple
 
 from ddguard.errors import InputError
 from ddguard.writers import pep508, shape, tomltext
-from ddguard.writers.edits import Splice, same, splice
+from ddguard.writers.edits import Splice, same, shown, splice
 from ddguard.writers.records import Edit, EditNote, EditRequest, Syntax
 from ddguard.writers.tomlarrays import after_element, literal, string_splices
 from ddguard.writers.tomltext import Document, Node, Pair
@@ -76,7 +76,9 @@ def _constraint(
     try:
         moved = shape.rewrite(constraint, decision, poetry=poetry)
     except ValueError as exc:
-        raise InputError(f"cannot read version {constraint!r}: {exc}", path, request.line) from None
+        raise InputError(
+            f"cannot read version {shown(constraint)}: {exc}", path, request.line
+        ) from None
     return moved.text, moved.notes
 
 
@@ -126,7 +128,7 @@ def _check_table(
     if request.split is None and after and same(after, constraint):
         return applied
     raise InputError(
-        f"expected {expected!r} here but found {entry!r}: the file changed since it was read",
+        f"expected {shown(expected)} here but found {shown(entry)}: the file changed since it was read",
         path,
         request.line,
     )
@@ -303,7 +305,9 @@ def _table_variant(text: str, table: Node, version: str, python: str, path: str,
         old = tomltext.string_value(text, python_node)
         if "||" in old:
             raise InputError(
-                f"python {old!r} is a union: cannot add {python} to it; split by hand", path, line
+                f"python {shown(old)} is a union: cannot add {python} to it; split by hand",
+                path,
+                line,
             )
         splices.append(
             (
