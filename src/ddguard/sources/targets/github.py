@@ -210,7 +210,8 @@ def expand(matrix: Optional[Value], lines: Lines, found: Found) -> List[Combinat
                 k.text not in original or k.text not in combo or _same(combo[k.text], v)
                 for k, v in entry.entries
             ):
-                combo.update({k.text: v for k, v in entry.entries})
+                # an original value is kept (it is equal); added keys may be overwritten
+                combo.update({k.text: v for k, v in entry.entries if k.text not in original})
                 added = True
         if not added:
             combos.append({k.text: v for k, v in entry.entries})
