@@ -284,7 +284,7 @@ class _Discovery:
             if head is None or b"[tox:tox]" not in head:
                 return Found()
         if kind is Route.TERRAFORM:
-            return self._terraform([(absolute, rel)])
+            return terraform.read_module([(rel, self.text(absolute, rel))])
         text = self.text(absolute, rel)
         reader = _READERS.get(kind)
         if reader is not None:

@@ -9,6 +9,8 @@ applied, and a nesting too deep for the composer is one error line.
 
 from __future__ import annotations
 
+import gc
+import re
 from typing import TYPE_CHECKING, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Union
 
 from ddguard.errors import InputError
@@ -17,6 +19,9 @@ if TYPE_CHECKING:
     from yaml.nodes import Node as YamlNode
 
 MAX_NODES = 200_000  # values a file may expand to, aliases included
+MAX_FLOW_DEPTH = 200  # [ and { nesting refused before parsing (the composer recurses)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_COMPACT_NESTING = re.compile(r"^[ \t]*(?:[-?][ \t]+){%d}" % MAX_FLOW_DEPTH, re.MULTILINE)
 
 
 class Scalar(NamedTuple):
@@ -73,11 +78,18 @@ Value = Union[Scalar, Seq, Map]
 def load(text: str, path: str) -> Optional[Value]:
     """The first document of ``text``; None for an empty file. InputError for YAML that
     does not parse, nests too deeply or expands past :data:`MAX_NODES`."""
+    if _flow_depth(text) > MAX_FLOW_DEPTH or _COMPACT_NESTING.search(text):
+        raise InputError("YAML nested too deeply to read", path)
     import yaml
 
+    # libyaml's composer recurses in C: the checks above bound its depth (block nesting by
+    # indentation cannot pass ~1,500 levels in MAX_BYTES), so it is used when present.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    collecting = gc.isenabled()
+    gc.disable()  # the cyclic collector would rescan the growing node graph: 3x slower
     try:
-        documents = yaml.compose_all(text, Loader=yaml.SafeLoader)
-        root = next(iter(documents), None)
+        root = next(iter(yaml.compose_all(text, Loader=loader)), None)
+        return None if root is None else _Converter(path).convert(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "not valid YAML"
@@ -88,9 +100,22 @@ def load(text: str, path: str) -> Optional[Value]:
         raise InputError(f"invalid YAML: {type(exc).__name__}", path) from None
     except RecursionError:
         raise InputError("YAML nested too deeply to read", path) from None
-    if root is None:
-        return None
-    return _Converter(path).convert(root)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest ``[``/``{`` nesting, counted without parsing (quotes not honoured: an
+    over-count only refuses a file that nests brackets 200 deep inside strings)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    return deepest
 
 
 class _Converter:
