@@ -398,6 +398,62 @@ WORKFLOWS = [
         [("target-variable", f"{WF}:11")],
     ),
     (
+        "a fallback with || when the matrix key is missing",
+        _workflow(
+            "    runs-on: ${{ matrix.os || 'ubuntu-latest' }}\n    strategy:\n      matrix:\n        include:\n"
+            "          - {py: '3.12'}\n          - {py: '3.11', os: macos-14}\n"
+            "    steps:\n      - uses: actions/setup-python@v5\n        with:\n          python-version: ${{ matrix.py }}\n"
+        ),
+        [(f"{WF}:9", "3.12", "linux", "-", "glibc"), (f"{WF}:10", "3.11", "macos", "-", "-")],
+        [],
+    ),
+    (
+        "a step whose if: is false for a combination does not run in it; a ternary container",
+        _workflow(
+            "    runs-on: ubuntu-22.04\n    strategy:\n      matrix:\n        py: ['3.6', '3.12']\n"
+            "    container: ${{ matrix.py == '3.6' && 'python:3.6-slim' || null }}\n"
+            "    steps:\n      - uses: actions/setup-python@v5\n        if: ${{ matrix.py != '3.6' }}\n"
+            "        with:\n          python-version: ${{ matrix.py }}\n"
+        ),
+        [(f"{WF}:9", "3.6", "linux", "-", "glibc"), (f"{WF}:8", "3.12", "linux", "-", "glibc")],
+        [],
+    ),
+    (
+        "a job whose if: is false for a combination",
+        _workflow(
+            "    if: matrix.os != 'windows-latest'\n    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n"
+            "        os: [ubuntu-latest, windows-latest]\n"
+            "    steps:\n      - uses: actions/setup-python@v5\n        with:\n          python-version: '3.13'\n"
+        ),
+        [(f"{WF}:13", "3.13", "linux", "-", "glibc")],
+        [],
+    ),
+    (
+        "an if: ddguard cannot evaluate is taken to run",
+        _workflow(
+            "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-python@v5\n        if: github.event_name == 'push'\n"
+            "        with:\n          python-version: '3.13'\n"
+        ),
+        [(f"{WF}:10", "3.13", "linux", "-", "glibc")],
+        [],
+    ),
+    (
+        "a local composite action given python-version",
+        _workflow(
+            "    runs-on: ubuntu-latest\n    steps:\n      - uses: ./.github/actions/setup\n        with:\n          python-version: '3.11'\n"
+        ),
+        [(f"{WF}:9", "3.11", "linux", "-", "glibc")],
+        [],
+    ),
+    (
+        "a remote reusable workflow given python-version: no runner known",
+        _workflow(
+            "    uses: org/shared/.github/workflows/test.yml@v1\n    with:\n      python-version: '3.12'\n"
+        ),
+        [(f"{WF}:7", "3.12", "-", "-", "-")],
+        [],
+    ),
+    (
         "exclude and include (a new combination, an added key)",
         _workflow(
             "    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n        os: [ubuntu-latest, windows-latest]\n"
@@ -425,6 +481,25 @@ def test_workflow_reading(
     found = _project(tmp_path, {WF: text})
     assert _short(found) == sorted(targets)
     assert _notes(found) == sorted(notes)
+
+
+def test_a_local_reusable_workflow_is_read_with_the_callers_values(tmp_path: Path) -> None:
+    caller = _workflow(
+        "    strategy:\n      matrix:\n        py: ['3.11', '3.12']\n        os: [ubuntu-24.04-arm]\n"
+        "    uses: ./.github/workflows/reusable.yml\n    with:\n      runner: ${{ matrix.os }}\n      python: ${{ matrix.py }}\n"
+    )
+    called = (
+        "on:\n  workflow_call:\n    inputs:\n      runner: {type: string, required: true}\n      python: {type: string}\n"
+        "jobs:\n  t:\n    runs-on: ${{ inputs.runner }}\n    steps:\n      - uses: actions/setup-python@v5\n"
+        "        with:\n          python-version: ${{ inputs.python }}\n"
+    )
+    found = _project(tmp_path, {WF: caller, ".github/workflows/reusable.yml": called})
+    assert _short(found) == [
+        (f"{WF}:7", "3.11", "linux", "aarch64", "glibc"),
+        (f"{WF}:7", "3.12", "linux", "aarch64", "glibc"),
+    ]
+    assert {d.via for d in found.declarations} == {".github/workflows/reusable.yml:12"}
+    assert found.notes == ()  # read on its own, the reusable workflow waits for its callers
 
 
 def test_python_version_file_and_the_default_dot_python_version(tmp_path: Path) -> None:

@@ -290,7 +290,7 @@ class _Discovery:
         if reader is not None:
             return reader(rel, text)
         if kind is Route.WORKFLOW:
-            found, builds = github.read(rel, text, self._version_file)
+            found, builds = github.read(rel, text, self._version_file, self._workflow_file)
             self.builds.extend(builds)
             return found
         return Found()
@@ -321,6 +321,17 @@ class _Discovery:
             return reader(rel, self.text(os.path.join(self.root, rel), rel))
         except InputError:
             return None  # said once, where discovery reads the file itself
+
+    def _workflow_file(self, rel: str) -> Optional[str]:
+        """The text of a workflow another one calls; None when missing or unreadable (said
+        where discovery reads the file itself)."""
+        absolute = os.path.join(self.root, rel)
+        if rel.startswith("..") or not os.path.isfile(absolute):
+            return None
+        try:
+            return self.text(absolute, rel)
+        except InputError:
+            return None
 
     # --- joining ------------------------------------------------------------------------
 
