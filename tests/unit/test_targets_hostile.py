@@ -315,3 +315,21 @@ def test_version_words_never_invent_a_python_past_the_known_ones(word: str) -> N
     python = python_words(word)
     if python is not None and python.version is not None:
         assert python.version[0] in (2, 3) and (len(python.version) == 1 or python.version[1] <= 18)
+
+
+@pytest.mark.parametrize(
+    "case", ["deep flow nesting", "deep block nesting", "billion laughs", "alias to itself"]
+)
+def test_the_pure_python_yaml_loader_is_bounded_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)  # PyYAML built without libyaml
+    name, text = BROKEN[case]
+    _write(tmp_path, name, text)
+    _write(
+        tmp_path,
+        WF if name != WF else ".gitlab-ci.yml",
+        "test:\n  image: python:3.12\n  script: [x]\n",
+    )
+    found = discover(str(tmp_path))
+    assert [n.code for n in found.notes if n.path == name] == [NoteCode.UNREADABLE]
