@@ -8,10 +8,12 @@ False
 
 from __future__ import annotations
 
+import enum
 from typing import (
     TYPE_CHECKING,
     Callable,
     Collection,
+    Dict,
     Iterable,
     List,
     NamedTuple,
@@ -232,14 +234,23 @@ def _merge(minors: Sequence[Tuple[int, int]]) -> Tuple[Tuple[Tuple[int, int], Op
 # --- checks of a whole invocation (the CLI's `check`) ----------------------------------------
 
 
+class TargetChoice(str, enum.Enum):
+    """``check --targets``: which targets to judge when none is given with flags."""
+
+    HOST = "host"  # the running interpreter
+    DECLARED = "declared"  # the deployment targets the project's files declare
+    AUTO = "auto"  # declared ones when the project declares any, else the host
+
+
 class CheckRequest(NamedTuple):
     requirements: Tuple[str, ...] = ()
     files: Tuple[str, ...] = ()
     projects: Tuple[str, ...] = ()
-    targets: Tuple[Target, ...] = ()
+    targets: Tuple[Target, ...] = ()  # given with flags: judged, nothing else
     options: Options = Options()
     integrations: bool = False
     installed_fallback: bool = True  # no requirement and no project: the installed ddtrace
+    choice: TargetChoice = TargetChoice.AUTO
 
 
 def run_check(request: CheckRequest, knowledge: Optional[Knowledge] = None) -> Report:
@@ -248,13 +259,14 @@ def run_check(request: CheckRequest, knowledge: Optional[Knowledge] = None) -> R
     from ddguard import sources
 
     db = knowledge or _knowledge.load()
-    targets = request.targets or (Target.from_host(),)
     pins: List[Pin] = [requirement_pin(text) for text in request.requirements]
     notes: List[Note] = []
     files: List[str] = []
     projects = list(request.projects)
     if not (pins or request.files or projects) and sources.find_project_files("."):
         projects = ["."]
+    targets, declared_by, target_notes = _choose_targets(request, projects)
+    notes.extend(target_notes)
     names: Optional[Collection[str]] = None
     if request.integrations:
         from ddguard.evaluate.integrations import scan_names
@@ -297,9 +309,12 @@ def run_check(request: CheckRequest, knowledge: Optional[Knowledge] = None) -> R
             notes.append(Note(NoteCode.NOTHING_TO_CHECK))
         else:
             pins.append(Pin(text=f"ddtrace=={installed}", specifier=_exact(installed), origin=Origin(OriginKind.INSTALLED)))
+    results = judge(pins, targets, request.options, db)
+    if declared_by:
+        results = tuple(r._replace(declared_by=declared_by.get(r.target, ())) for r in results)
     report = Report(
         targets=tuple(targets),
-        results=judge(pins, targets, request.options, db),
+        results=results,
         notes=tuple(notes),
         files=tuple(dict.fromkeys(files)),
     )
@@ -308,6 +323,35 @@ def run_check(request: CheckRequest, knowledge: Optional[Knowledge] = None) -> R
 
         report = findings_for(report, pins=_unique(others), strict=request.options.strict)
     return report
+
+
+def _choose_targets(
+    request: CheckRequest, projects: Sequence[str]
+) -> Tuple[Tuple[Target, ...], Dict[Target, Tuple[str, ...]], List[Note]]:
+    """The targets of a check: the flags' targets; else the host, or the deployment
+    targets of the projects read (``--targets``), with the files declaring each."""
+    import os
+
+    if request.targets:
+        return request.targets, {}, []
+    if request.choice is TargetChoice.HOST:
+        return (Target.from_host(),), {}, []
+    roots = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in projects]
+    if not roots and request.choice is TargetChoice.DECLARED:
+        roots = ["."]
+    declared_by: Dict[Target, Tuple[str, ...]] = {}
+    notes: List[Note] = []
+    for root in dict.fromkeys(roots):
+        found = deployment(root)
+        notes.extend(found.notes)
+        for target, where in found.targets:
+            paths = tuple(os.path.join(root, w) if root != "." else w for w in where)
+            declared_by[target] = tuple(dict.fromkeys(declared_by.get(target, ()) + paths))
+    if declared_by:
+        return tuple(declared_by), declared_by, notes
+    if request.choice is TargetChoice.DECLARED:
+        notes.append(Note(NoteCode.NO_DEPLOYMENT_TARGETS, path=roots[0] if roots else "."))
+    return (Target.from_host(),), {}, notes
 
 
 def _exact(version: str) -> SpecifierSet:
@@ -499,3 +543,69 @@ def matrix_grid(knowledge: Optional[Knowledge] = None) -> Tuple["Knowledge", Tup
                 (result,) = judge([pin], [target], Options(), db)
                 cells.append(MatrixCell(line.major, minor, platform, result))
     return db, tuple(cells)
+
+
+# --- deployment targets --------------------------------------------------------------------
+
+
+class Deployment(NamedTuple):
+    """Where a project says it runs: each distinct target with the files declaring it."""
+
+    targets: Tuple[Tuple[Target, Tuple[str, ...]], ...]
+    declarations: Tuple[object, ...]  # model.TargetDeclaration values, in file order
+    notes: Tuple[Note, ...]
+    files: Tuple[str, ...]
+
+
+def deployment(root: str) -> Deployment:
+    """The deployment targets the project at ``root`` declares. What a file leaves unstated
+    is filled in the widest plausible way rather than guessed: an unstated architecture
+    judges both x86_64 and aarch64 (Linux, macOS; x86_64 on Windows), an unstated libc is
+    glibc (musl is always written: alpine), an unstated OS is Linux, an unstated
+    implementation CPython. A major version alone (``python:3``) names no target."""
+    from ddguard.sources.targets import discover
+
+    found = discover(root)
+    grouped: dict = {}  # type: ignore[type-arg]
+    for declaration in found.declarations:
+        for target in _targets_of(declaration):
+            where = declaration.source  # type: ignore[attr-defined]
+            grouped.setdefault(target, [])
+            if where not in grouped[target]:
+                grouped[target].append(where)
+    return Deployment(
+        targets=tuple((t, tuple(s)) for t, s in grouped.items()),
+        declarations=tuple(found.declarations),
+        notes=tuple(found.notes),
+        files=tuple(found.files),
+    )
+
+
+def _targets_of(declaration: object) -> List[Target]:
+    from ddguard.sources.targets.convert import to_target
+    from ddguard.target import Arch, Implementation, Libc, Os
+
+    decl = declaration
+    version = getattr(decl, "python_version", None)
+    if version is None or len(version) < 2:
+        return []
+    filled = decl._replace(  # type: ignore[attr-defined]
+        implementation=getattr(decl, "implementation", None) or Implementation.CPYTHON,
+        os=getattr(decl, "os", None) or Os.LINUX,
+    )
+    arches = [filled.arch] if filled.arch is not None else (
+        [Arch.X86_64] if filled.os is Os.WINDOWS else [Arch.X86_64, Arch.AARCH64]
+    )
+    found = []
+    for arch in arches:
+        try:
+            target = to_target(filled, assume_arch=arch, assume_libc=Libc.GLIBC)
+        except InputError:
+            target = None
+        if target is not None:
+            found.append(target)
+    return found
+
+
+def discovered_targets(root: str) -> List[Target]:
+    return [t for t, _ in deployment(root).targets]

@@ -253,6 +253,7 @@ class Result(NamedTuple):
     fixes: Tuple[Fix, ...] = ()
     compatible: Tuple[VersionRun, ...] = ()  # the part of a range that works here
     alternatives: Tuple[Alternative, ...] = ()
+    declared_by: Tuple[str, ...] = ()  # "path:line" of the deployment files naming the target
 
     @property
     def problem(self) -> bool:
@@ -272,6 +273,7 @@ class NoteCode(str, enum.Enum):
     UNREADABLE = "unreadable"  # a discovered file that could not be read or parsed
     INSTALLED_TWICE = "installed-twice"  # ddtrace in several sys.path entries
     SEVERAL_METADATA = "several-metadata"  # several ddtrace dist-info directories in one place
+    NO_DEPLOYMENT_TARGETS = "no-deployment-targets"  # --targets declared, and none is declared
     # deployment targets (issue 14): facts about a declaration that yields no complete target
     TARGET_MAJOR_ONLY = "target-major-only"  # python:3, pypy3, `3.x`: a major version only
     TARGET_NO_VERSION = "target-no-version"  # names a Python but no version (python:latest, a range)
