@@ -129,8 +129,8 @@ def policy_from_seed(path: Path) -> Dict[str, Any]:
     }
 
 
-def fixture_from_seed(path: Path) -> str:
-    """The page's two tables, verbatim, under a header naming their source."""
+def fixture_from_seed(path: Path, extracted: str) -> str:
+    """The page's two tables, verbatim, under a header naming their source and date."""
     raw = path.read_bytes()
     blocks = table_blocks(raw.decode("utf-8"))
     header = (
@@ -138,11 +138,16 @@ def fixture_from_seed(path: Path) -> str:
         "The two tables of ddtrace's published 'Python Compatibility Requirements' page (2.x era),\n"
         f"copied verbatim by {GENERATED_BY} from shared/seed/{path.name}\n"
         f"seed_sha256: {hashlib.sha256(raw).hexdigest()}\n"
+        f"extracted: {extracted}\n"
         "The unit tests (tests/unit/test_seed_tables.py) check the shipped policy against them;\n"
         "`python scripts/refresh_db.py --check` checks them against the seed.\n"
         "-->\n"
     )
     return header + "\n" + "\n\n".join(blocks) + "\n"
+
+
+def without_date(fixture: str) -> str:
+    return "\n".join(line for line in fixture.splitlines() if not line.startswith("extracted: "))
 
 
 def policy_text(policy: Dict[str, Any]) -> str:
@@ -210,7 +215,8 @@ def check(out: Path, seed: Path) -> List[str]:
         policy = policy_from_seed(seed)
         if (out / "policy.json").read_text("utf-8") != policy_text(policy):
             problems.append(f"{out / 'policy.json'} does not match the seed {seed}")
-        if not FIXTURE.is_file() or FIXTURE.read_text("utf-8") != fixture_from_seed(seed):
+        expected = without_date(fixture_from_seed(seed, ""))
+        if not FIXTURE.is_file() or without_date(FIXTURE.read_text("utf-8")) != expected:
             problems.append(f"{FIXTURE} does not match the seed {seed}")
     else:
         print(f"note: no seed at {seed}: the policy is checked against its derivation only")
@@ -251,7 +257,7 @@ def main() -> int:
         if args.seed.is_file():
             policy = policy_from_seed(args.seed)
             (args.out / "policy.json").write_text(policy_text(policy), encoding="utf-8")
-            FIXTURE.write_text(fixture_from_seed(args.seed), encoding="utf-8")
+            FIXTURE.write_text(fixture_from_seed(args.seed, today), encoding="utf-8")
         elif args.policy_only:
             raise SystemExit(f"no seed at {args.seed}")
         else:
