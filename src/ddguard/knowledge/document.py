@@ -125,11 +125,12 @@ def is_date(text: str) -> bool:
     """``YYYY-MM-DD`` (digits; the calendar is not checked)."""
     return (
         len(text) == 10
-        and text[4] == text[7] == "-"
+        and text[4] == "-"
+        and text[7] == "-"
+        and text.isascii()
         and text[:4].isdigit()
         and text[5:7].isdigit()
         and text[8:].isdigit()
-        and text.isascii()
     )
 
 

@@ -128,33 +128,56 @@ def parse_releases(document: Any) -> Tuple[Release, ...]:
 
 
 def _release(row: Any, number: int, tag_sets: List[Tuple[str, ...]]) -> Release:
+    """One row, checked; the common case costs a few type tests and a Version."""
+    if type(row) is list and len(row) == len(COLUMNS):
+        version_text, uploaded, requires, yank, sdist, index = row
+        if (
+            type(version_text) is str
+            and type(uploaded) is str
+            and is_date(uploaded)
+            and (requires is None or type(requires) is str)
+            and (yank is None or type(yank) is str)
+            and (sdist is None or type(sdist) is str)
+            and type(index) is int
+            and 0 <= index < len(tag_sets)
+        ):
+            try:
+                version = Version(version_text)
+            except InvalidVersion:
+                pass  # the precise message below
+            else:
+                return Release(  # positional: this runs for every release at every load
+                    version,
+                    uploaded,
+                    clean_text(requires) if requires is not None else None,
+                    clean_text(yank) if yank is not None else None,
+                    clean_text(sdist) if sdist is not None else None,
+                    tag_sets[index],
+                )
+    _refuse_release(row, number, tag_sets)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_release(row: Any, number: int, tag_sets: List[Tuple[str, ...]]) -> None:
+    """Raise InvalidDocument saying what is wrong with a release row."""
     what = f"release {number}"
     cells = expect_list(row, what)
     if len(cells) != len(COLUMNS):
         raise InvalidDocument(f"{what} has {len(cells)} values where a release has {len(COLUMNS)}")
     version_text = expect_str(cells[0], f"the version of {what}")
     try:
-        version = Version(version_text)
+        what = f"release {Version(version_text)}"
     except InvalidVersion:
         raise InvalidDocument(f"{what} has an invalid version {shown(version_text)}") from None
-    what = f"release {version}"
     uploaded = expect_str(cells[1], f"the upload date of {what}")
     if not is_date(uploaded):
         raise InvalidDocument(f"the upload date of {what} is {shown(uploaded)}, not YYYY-MM-DD")
-    requires = expect_optional_str(cells[2], f"Requires-Python of {what}")
-    yank = expect_optional_str(cells[3], f"the yank reason of {what}")
-    sdist = expect_optional_str(cells[4], f"the sdist of {what}")
+    expect_optional_str(cells[2], f"Requires-Python of {what}")
+    expect_optional_str(cells[3], f"the yank reason of {what}")
+    expect_optional_str(cells[4], f"the sdist of {what}")
     index = expect_int(cells[5], f"the tag set of {what}")
     if not 0 <= index < len(tag_sets):
         raise InvalidDocument(f"{what} names a tag set the document does not list")
-    return Release(
-        version=version,
-        uploaded=uploaded,
-        requires_python=clean_text(requires) if requires is not None else None,
-        yank_reason=clean_text(yank) if yank is not None else None,
-        sdist=clean_text(sdist) if sdist is not None else None,
-        wheel_files=tag_sets[index],
-    )
 
 
 _TAG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
