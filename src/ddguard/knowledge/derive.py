@@ -17,8 +17,9 @@ Run by ``scripts/refresh_db.py`` (which writes ``data/lines.json`` for review) a
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from typing import Any, Dict, List, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -135,16 +136,27 @@ def _admitted_wheels(releases: Sequence[Release]) -> Admitted:
         if release.version.is_prerelease or release.yanked:
             continue
         per_platform = found.setdefault(release.version.major, {})
-        for tag in expand_tags(release.wheel_files):
-            interpreter = tag.interpreter
-            if not (interpreter.startswith("cp") and interpreter[2:].isdigit()):
-                continue
-            python = (int(interpreter[2]), int(interpreter[3:]))
-            if not release.admits_python("%d.%d.0" % python):
-                continue
-            for platform in _platforms(tag.platform):
-                per_platform.setdefault(platform, set()).add(python)
+        for platform, python in _admitted(release.wheel_files, release.requires_python):
+            per_platform.setdefault(platform, set()).add(python)
     return found
+
+
+@functools.lru_cache(maxsize=None)
+def _admitted(
+    wheel_files: Tuple[str, ...], requires_python: Optional[str]
+) -> FrozenSet[Tuple[Tuple[Os, Arch], Minor]]:
+    """(platform, CPython) of each wheel that Requires-Python admits (860 releases share
+    a few dozen of these)."""
+    release = Release(Version("0"), "", requires_python, None, None, wheel_files)
+    out = set()
+    for tag in expand_tags(wheel_files):
+        interpreter = tag.interpreter
+        if not (interpreter.startswith("cp") and interpreter[2:].isdigit()):
+            continue
+        python = (int(interpreter[2]), int(interpreter[3:]))
+        if release.admits_python("%d.%d.0" % python):
+            out.update((platform, python) for platform in _platforms(tag.platform))
+    return frozenset(out)
 
 
 def _platforms(platform_tag: str) -> List[Tuple[Os, Arch]]:
