@@ -1,97 +1,119 @@
-"""``ddguard db update --from FILE`` and ``ddguard db status``: no network, a temp cache."""
+"""``ddguard.knowledge.store``: update, reset, status of the user copy. No network: the
+index's document is injected (``fetch=``) or read from a file (``--from``)."""
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
+import threading
+import time
 from pathlib import Path
+from typing import List
 
 import pytest
+from index_documents import (
+    EMBEDDED,
+    add_release,
+    encoded,
+    index_document,
+    newer_document,
+    small_document,
+)
 
-import ddguard
-from ddguard import db, knowledge
-from ddguard.cli import main
+from ddguard import knowledge
 from ddguard.errors import DatabaseError
+from ddguard.knowledge import DatabaseKind, refresh, store
 
-EMBEDDED = Path(ddguard.__file__).parent / "data" / "releases.json"
-
-
-def index_document() -> dict:
-    """The index's JSON API document the embedded snapshot was built from (reconstructed)."""
-    snap = json.loads(EMBEDDED.read_text("utf-8"))
-    tag_sets = [[snap["tags"][i] for i in s] for s in snap["tag_sets"]]
-    releases = {}
-    for version, uploaded, requires, yank, sdist, tag_set in snap["releases"]:
-        files = [{"filename": f"ddtrace-{version}-{t}.whl"} for t in tag_sets[tag_set]]
-        if sdist:
-            files.append({"filename": f"ddtrace-{version}.{sdist}"})
-        for entry in files:
-            entry.update(
-                upload_time=f"{uploaded}T00:00:00",
-                requires_python=requires,
-                yanked=yank is not None,
-                yanked_reason=yank,
-            )
-        releases[version] = files
-    return {"info": {"name": "ddtrace"}, "releases": releases}
+INDEX = "https://index.example/simple"
 
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("DDGUARD_DB", raising=False)
-    return tmp_path / "cache" / "ddguard" / "releases.json"
+    for name in ("DDGUARD_DB", "DDGUARD_INDEX_URL", "PIP_INDEX_URL", "PIP_CONFIG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # this machine's pip config: not read
+    yield tmp_path / "cache" / "ddguard" / "releases.json"
+    knowledge.load.cache_clear()
 
 
-@pytest.fixture(scope="module")
-def newer_snapshot(tmp_path_factory) -> bytes:
-    """The cache file a good update of newer_document() writes (built once: ~1 s)."""
-    tmp = tmp_path_factory.mktemp("newer")
-    target = tmp / "releases.json"
-    db.update(write(tmp, newer_document()), destination=target)
-    return target.read_bytes()
+def serve(doc):
+    """A fetch function answering with ``doc`` (what the index would send)."""
+    raw = encoded(doc)
+    return lambda index: raw
 
 
-def write(tmp_path: Path, document, name="ddtrace.json") -> str:
+def from_index(doc, **options):
+    return store.update(index_url=INDEX, fetch=serve(doc), **options)
+
+
+def write(tmp_path: Path, doc, name="ddtrace.json") -> str:
     path = tmp_path / name
-    path.write_bytes(document if isinstance(document, bytes) else json.dumps(document).encode())
+    path.write_bytes(encoded(doc))
     return str(path)
 
 
-def newer_document() -> dict:
-    doc = index_document()
-    newest = max(doc["releases"], key=knowledge.Version)
-    template = doc["releases"][newest][0]
-    doc["releases"]["99.0.0"] = [
-        dict(template, filename="ddtrace-99.0.0-cp314-cp314-manylinux_2_28_x86_64.whl")
-    ]
-    doc["releases"][newest].append(
-        dict(template, filename=f"ddtrace-{newest}-cp315-cp315-manylinux_2_28_x86_64.whl")
-    )
-    for entry in doc["releases"]["1.20.19"]:
-        entry.update(yanked=True, yanked_reason="test yank")
-    return doc
+def leftovers(cache: Path) -> List[str]:
+    return sorted(p.name for p in cache.parent.iterdir() if p.name.endswith(".tmp"))
 
 
-def test_update_from_file_writes_the_cache_and_prints_changes(tmp_path, cache, capsys):
-    source = write(tmp_path, newer_document())
-    assert main(["db", "update", "--from", source]) == 0
-    out = capsys.readouterr().out
-    assert "new releases (1): 99.0.0" in out
-    assert "cp315-cp315-manylinux_2_28_x86_64" in out
-    assert "new yanks (1): 1.20.19 (test yank)" in out
-    loaded = knowledge.load.__wrapped__()
-    assert loaded.info.path == str(cache) and not loaded.info.embedded
+@pytest.fixture(scope="module")
+def verified_newer(tmp_path_factory) -> bytes:
+    """A user copy fetched from the index with newer_document() (built once)."""
+    target = tmp_path_factory.mktemp("newer") / "releases.json"
+    store.update(index_url=INDEX, fetch=serve(newer_document()), destination=str(target))
+    return target.read_bytes()
+
+
+def install(cache: Path, content: bytes) -> bytes:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(content)
+    return content
+
+
+# --- a good update --------------------------------------------------------------------------
+
+
+def test_update_from_file_writes_the_copy_and_reports_the_changes(tmp_path, cache):
+    result = store.update(write(tmp_path, newer_document()))
+    assert result.changes.new_releases == ("99.0.0",)
+    assert ("4.16.0", "cp315-cp315-manylinux_2_28_x86_64") in result.changes.new_wheel_tags
+    assert result.changes.new_yanks == (("1.20.19", "test yank"),)
+    assert result.origin is store.Origin.FILE and result.index_used is None
+    assert result.previous == str(EMBEDDED) and result.path == str(cache)
+    loaded = knowledge.load()
+    assert loaded.info.path == str(cache) and loaded.info.kind is DatabaseKind.USER
+    assert not loaded.info.embedded and not loaded.info.verified
     assert str(loaded.newest.version) == "99.0.0"
-    assert [p.name for p in cache.parent.iterdir()] == ["releases.json"]  # no temp file left
+    assert leftovers(cache) == []
 
 
-def test_same_data_again_reports_no_change(tmp_path, cache, capsys):
-    source = write(tmp_path, index_document())
-    assert main(["db", "update", "--from", source]) == 0
-    assert "no change" in capsys.readouterr().out
+def test_same_data_from_the_index_reports_no_change_and_names_the_index(cache):
+    result = from_index(index_document())
+    assert result.changes.empty
+    assert result.index_used == store.IndexUsed(INDEX, refresh.IndexOrigin.ARGUMENT, None)
+    assert knowledge.load().info.verified and knowledge.load().info.index_url == INDEX
+
+
+def test_progress_hears_each_stage_in_order(cache):
+    stages: List[store.Stage] = []
+    from_index(index_document(), progress=stages.append)
+    assert stages == [store.Stage.FETCHING, store.Stage.VALIDATING, store.Stage.WRITING]
+
+
+def test_the_copy_carries_line_facts_derived_from_its_own_releases(cache):
+    doc = index_document()
+    add_release(doc, "5.0.0", uploaded="2026-11-28", tag="cp313-cp313-manylinux_2_28_x86_64")
+    from_index(doc, today=datetime.date(2026, 11, 30))
+    db = knowledge.load()
+    assert db.info.lines_basis == "ddguard db update"
+    levels = {line.major: line.level.value for line in db.lines}
+    assert levels[5] == "ga" and levels[4] == "maintenance" and levels[3] == "eol"
+    assert db.line(knowledge.releases.Version("5.0")).python_ranges() == (((3, 13), (3, 13)),)
+
+
+# --- bad input: one sentence naming the file, the old copy kept ---------------------------------
 
 
 def _fewer():
@@ -101,147 +123,319 @@ def _fewer():
     return doc
 
 
-def _bad_version():
-    doc = index_document()
-    doc["releases"]["not-a-version"] = doc["releases"]["1.20.19"]
-    return doc
+def _mutated(change):
+    def build():
+        doc = small_document()  # the shape is refused whatever the size
+        change(doc)
+        return doc
 
-
-def _bad_wheel():
-    doc = index_document()
-    doc["releases"]["1.20.19"][0]["filename"] = "ddtrace-1.20.19-nonsense.whl"
-    return doc
+    return build
 
 
 BAD = {
     "not-json": lambda: b"<html>rate limited</html>",
-    "truncated": lambda: json.dumps(index_document()).encode()[:5000],
-    "schema-broken": lambda: {"releases": ["1.0.0"]},
+    "garbage-bytes": lambda: bytes(range(256)) * 4,
+    "truncated": lambda: json.dumps(small_document()).encode()[:5000],
+    "deeply-nested": lambda: b"[" * 100_000 + b"]" * 100_000,
+    "a-list": lambda: [1, 2, 3],
+    "releases-a-list": lambda: {"releases": ["1.0.0"]},
     "no-releases-key": lambda: {"info": {}},
     "empty": lambda: {"releases": {}},
     "fewer-releases": _fewer,
-    "invalid-version": _bad_version,
-    "bad-wheel-name": _bad_wheel,
+    "invalid-version": _mutated(lambda d: d["releases"].update({"not-a-version": []})),
+    "bad-wheel-name": _mutated(
+        lambda d: d["releases"]["0.5.3"][0].update(filename="ddtrace-0.5.3-nonsense.whl")
+    ),
+    "files-a-string": _mutated(lambda d: d["releases"].update({"0.5.3": "files"})),
+    "file-a-number": _mutated(lambda d: d["releases"]["0.5.3"].append(5)),
+    "filename-a-number": _mutated(lambda d: d["releases"]["0.5.3"][0].update(filename=5)),
+    "no-upload-time": _mutated(lambda d: d["releases"]["0.5.3"][0].pop("upload_time")),
+    "upload-time-not-a-date": _mutated(
+        lambda d: d["releases"]["0.5.3"][0].update(upload_time="yesterday")
+    ),
+    "requires-python-a-list": _mutated(
+        lambda d: d["releases"]["0.5.3"][0].update(requires_python=[">=3"])
+    ),
+    "requires-python-not-a-specifier": _mutated(
+        lambda d: [e.update(requires_python="three") for e in d["releases"]["0.5.3"]]
+    ),
+    "yank-reason-an-object": _mutated(
+        lambda d: d["releases"]["0.5.3"][0].update(yanked=True, yanked_reason={})
+    ),
 }
 
 
 @pytest.mark.parametrize("kind", sorted(BAD))
-def test_bad_input_is_refused_and_the_old_database_kept(
-    tmp_path, cache, capsys, kind, newer_snapshot
-):
-    cache.parent.mkdir(parents=True)
-    cache.write_bytes(newer_snapshot)
-    before = cache.read_bytes()
-    assert main(["db", "update", "--from", write(tmp_path, BAD[kind]())]) != 0
-    err = capsys.readouterr().err
-    assert err.startswith("ddguard: error: ") and len(err.strip().splitlines()) == 1
+def test_bad_input_is_one_sentence_and_the_old_copy_is_kept(tmp_path, cache, kind, verified_newer):
+    before = install(cache, verified_newer)
+    source = write(tmp_path, BAD[kind]())
+    with pytest.raises(DatabaseError) as refused:
+        store.update(source)
+    message = str(refused.value)
+    assert source in message and len(message.splitlines()) == 1
+    for raw_text in ("KeyError", "Traceback", "Expecting", "object has no attribute"):
+        assert raw_text not in message
     assert cache.read_bytes() == before
-    assert [p.name for p in cache.parent.iterdir()] == ["releases.json"]
+    assert leftovers(cache) == []
 
 
-def test_older_than_the_cache_is_refused(tmp_path, cache, newer_snapshot):
-    cache.parent.mkdir(parents=True)
-    cache.write_bytes(newer_snapshot)
-    with pytest.raises(DatabaseError, match="fewer or older"):
-        db.update(write(tmp_path, index_document(), "old.json"))  # the embedded data: older
-
-
-def test_missing_file_is_an_error_without_a_cache(tmp_path, cache, capsys):
-    assert main(["db", "update", "--from", str(tmp_path / "nope.json")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_bad_index_answers_name_the_index_not_a_file(cache, kind):
+    with pytest.raises(DatabaseError) as refused:
+        from_index(BAD[kind]())
+    assert INDEX in str(refused.value) and len(str(refused.value).splitlines()) == 1
     assert not cache.exists()
 
 
-def test_write_is_atomic(tmp_path, cache, monkeypatch):
-    db.update(write(tmp_path, index_document()))
+def test_a_missing_file_is_an_error_without_a_copy(tmp_path, cache):
+    with pytest.raises(DatabaseError, match="cannot read"):
+        store.update(str(tmp_path / "nope.json"))
+    assert not cache.exists()
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path, cache):
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(DatabaseError, match="not a regular file"):
+        store.update(str(fifo))
+
+
+def test_a_failed_write_keeps_the_old_copy(tmp_path, cache, monkeypatch):
+    from_index(index_document())
     before = cache.read_bytes()
 
     def fail(src, dst):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError):
-        db.update(write(tmp_path, newer_document(), "new.json"))
+    with pytest.raises(
+        DatabaseError, match=r"No space left on device.*the current database is kept"
+    ):
+        from_index(newer_document())
     assert cache.read_bytes() == before
-    assert [p.name for p in cache.parent.iterdir()] == ["releases.json"]
+    assert leftovers(cache) == []
 
 
-def test_network_errors_keep_the_old_database(tmp_path, cache):
-    def offline(url):
-        raise DatabaseError(f"cannot read {url}: no route to host")
+def test_network_errors_keep_the_old_database(cache):
+    def offline(index):
+        raise DatabaseError(f"cannot reach the package index {index.shown}: no route to host")
 
     with pytest.raises(DatabaseError, match="no route"):
-        db.update(index_url="http://127.0.0.1:9/simple", fetch=offline)
+        store.update(index_url="http://127.0.0.1:9/simple", fetch=offline)
     assert not cache.exists()
 
 
-def test_status_embedded_then_user_cache_then_override(
-    tmp_path, cache, capsys, monkeypatch, newer_snapshot
+# --- never older than what is trusted; a way out when it is wrong --------------------------------
+
+
+def test_older_than_a_copy_fetched_from_the_index_is_refused_unless_forced(
+    tmp_path, cache, verified_newer
 ):
-    assert main(["db", "status"]) == 0
-    out = capsys.readouterr().out
-    assert "(embedded)" in out and str(EMBEDDED) in out
-    snap = json.loads(EMBEDDED.read_text("utf-8"))
-    assert f"snapshot: {snap['fetched']}" in out
-    assert f"releases: {len(snap['releases'])} " in out
+    install(cache, verified_newer)
+    old = write(tmp_path, index_document(), "old.json")
+    with pytest.raises(DatabaseError, match=r"fewer or older.*--force"):
+        store.update(old)
+    assert str(knowledge.read_database(str(cache), DatabaseKind.USER).newest.version) == "99.0.0"
+    result = store.update(old, force=True)
+    assert result.forced and result.newest == "4.16.0"
+
+
+def test_a_far_future_release_from_a_file_does_not_lock_out_genuine_updates(tmp_path, cache):
+    bogus = add_release(index_document(), "99999.0.0")
+    store.update(write(tmp_path, bogus))
+    assert str(knowledge.load().newest.version) == "99999.0.0"
+    result = from_index(index_document())  # the genuine index: not "older"
+    assert result.newest == "4.16.0" and result.origin is store.Origin.INDEX
+
+
+def test_a_release_dated_in_the_future_is_kept_but_never_a_reference(cache):
+    today = datetime.date(2026, 11, 30)
+    bogus = add_release(index_document(), "99999.0.0", uploaded="2999-01-01")
+    result = from_index(bogus, today=today)
+    assert result.future_uploads == ("99999.0.0",)
+    later = from_index(index_document(), today=today)  # 99999.0.0 gone: accepted
+    assert later.newest == "4.16.0"
+    with pytest.raises(DatabaseError, match="fewer or older"):
+        from_index(_fewer(), today=today)  # the genuine releases still are a reference
+
+
+CORRUPT = {
+    "garbage": b"garbage",
+    "empty": b"",
+    "a-json-list": b"[1, 2]",
+    "truncated": EMBEDDED.read_bytes()[:3000],
+    "invalid-tag": EMBEDDED.read_bytes().replace(
+        b'"cp27-cp27m-manylinux1_i686"', b'"not a tag"', 1
+    ),
+    "invalid-version": EMBEDDED.read_bytes().replace(b'["0.', b'["zero.', 1),
+}
+
+
+RECOVERIES = {  # each kind of damage, each way out
+    "garbage": "reset",
+    "empty": "update",
+    "a-json-list": "force",
+    "truncated": "update",
+    "invalid-tag": "force",
+    "invalid-version": "reset",
+}
+
+
+@pytest.mark.parametrize(("kind", "recovery"), sorted(RECOVERIES.items()))
+def test_a_corrupt_copy_names_the_way_out_which_works(cache, kind, recovery):
+    install(cache, CORRUPT[kind])
+    with pytest.raises(DatabaseError) as broken:
+        knowledge.load()
+    message = str(broken.value)
+    assert str(cache) in message and len(message.splitlines()) == 1
+    assert "`ddguard db reset`" in message and "`ddguard db update --force`" in message
+    with pytest.raises(DatabaseError, match="ddguard db reset"):
+        store.status()
+    if recovery == "reset":
+        reset = store.reset()
+        assert reset.removed and not cache.exists() and reset.serving == str(EMBEDDED)
+        assert knowledge.load().info.kind is DatabaseKind.EMBEDDED
+    else:  # a plain update replaces it too: it is no reference
+        updated = from_index(index_document(), force=recovery == "force")
+        assert updated.previous_unusable and updated.previous == str(EMBEDDED)
+        assert knowledge.load().info.kind is DatabaseKind.USER
+
+
+def test_reset_without_a_copy_is_fine(cache):
+    result = store.reset()
+    assert not result.removed and result.serving == str(EMBEDDED)
+
+
+# --- concurrent updates, killed updates ----------------------------------------------------------
+
+
+def test_concurrent_updates_take_turns_and_lose_none(cache, monkeypatch):
+    """Two updates validate at once; their compare-and-write sections never interleave,
+    so the one with more releases always ends in the file."""
+    smaller = add_release(index_document(), "99.0.0")
+    larger = add_release(add_release(index_document(), "99.0.0"), "99.1.0")
+    events: List[str] = []
+    previous = store._previous
+
+    def slow_previous(destination):
+        events.append(f"{threading.current_thread().name} reads")
+        time.sleep(0.2)  # a window for the other update, were there no lock
+        return previous(destination)
+
+    real_write = store._write
+
+    def recorded_write(destination, text):
+        real_write(destination, text)
+        events.append(f"{threading.current_thread().name} writes")
+
+    monkeypatch.setattr(store, "_previous", slow_previous)
+    monkeypatch.setattr(store, "_write", recorded_write)
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def run(name, doc):
+        raw = encoded(doc)
+
+        def fetch(index):
+            barrier.wait()
+            return raw
+
+        try:
+            outcomes[name] = store.update(index_url=INDEX, fetch=fetch).newest
+        except DatabaseError as exc:
+            outcomes[name] = str(exc)
+
+    threads = [
+        threading.Thread(target=run, args=(name, doc), name=name)
+        for name, doc in (("small", smaller), ("large", larger))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes["large"] == "99.1.0"
+    assert outcomes["small"] == "99.0.0" or "fewer or older" in outcomes["small"]
+    assert str(knowledge.load().newest.version) == "99.1.0"
+    first = events[0].split()[0]
+    assert events[:2] == [f"{first} reads", f"{first} writes"]  # no read of the other between
+
+
+def test_without_a_lock_compare_and_swap_still_loses_no_update(cache, monkeypatch):
+    """A file system without locks: another update writes between our read and our write;
+    ours sees the file change, compares again, and is refused instead of overwriting."""
+    other = add_release(add_release(index_document(), "99.0.0"), "99.1.0")
+    store.update(index_url=INDEX, fetch=serve(other), destination=str(cache.parent / "o.json"))
+    other_copy = (cache.parent / "o.json").read_bytes()
+    monkeypatch.setattr(store, "_acquire", lambda fd, directory, wait: False)
+    previous = store._previous
+    calls = []
+
+    def racing_previous(destination):
+        found = previous(destination)
+        if not calls:
+            Path(destination).write_bytes(other_copy)  # the other update lands now
+        calls.append(found)
+        return found
+
+    monkeypatch.setattr(store, "_previous", racing_previous)
+    with pytest.raises(DatabaseError, match="fewer or older"):
+        from_index(add_release(index_document(), "99.0.0"))
+    assert cache.read_bytes() == other_copy and len(calls) == 2
+
+
+def test_an_update_waits_for_the_lock_and_says_who_holds_it(cache, monkeypatch):
+    import fcntl
 
     cache.parent.mkdir(parents=True)
-    cache.write_bytes(newer_snapshot)
-    assert main(["db", "status"]) == 0
-    assert f"{cache} (user cache)" in capsys.readouterr().out
+    holder = os.open(cache.parent / ".releases.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    monkeypatch.setattr(store, "LOCK_WAIT_SECONDS", 0.2)
+    try:
+        with pytest.raises(DatabaseError, match="another `ddguard db update` has held"):
+            from_index(index_document())
+    finally:
+        os.close(holder)  # as a killed process's lock: released
+    assert from_index(index_document()).changes.empty
+
+
+def test_leftovers_of_a_killed_update_are_removed(cache):
+    cache.parent.mkdir(parents=True)
+    for name in (".releases-abc123.tmp", ".releases-zzz.tmp"):
+        (cache.parent / name).write_text("half a database")
+    (cache.parent / "unrelated.tmp").write_text("not ours")
+    result = from_index(index_document())
+    assert result.removed_leftovers == 2
+    assert leftovers(cache) == ["unrelated.tmp"]
+    (cache.parent / ".releases-again.tmp").write_text("x")
+    assert store.reset().removed_leftovers == 1
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+def test_status_embedded_then_user_copy_then_override(cache, monkeypatch, verified_newer):
+    state = store.status()
+    snap = json.loads(EMBEDDED.read_text("utf-8"))
+    assert state.kind is DatabaseKind.EMBEDDED and state.path == str(EMBEDDED)
+    assert state.fetched == snap["fetched"] and state.releases == len(snap["releases"])
+    assert state.verified and state.lines == 5 and state.lines_generated
+
+    install(cache, verified_newer)
+    state = store.status()
+    assert state.kind is DatabaseKind.USER and state.path == str(cache)
+    assert state.index_url == INDEX and state.newest == "99.0.0"
 
     monkeypatch.setenv("DDGUARD_DB", str(EMBEDDED))
-    assert main(["db"]) == 0
-    assert "(DDGUARD_DB)" in capsys.readouterr().out
+    assert store.status().kind is DatabaseKind.ENVIRONMENT
 
 
-def test_status_warns_after_90_days(cache):
-    fetched = datetime.date.fromisoformat(db.status().fetched)
-    fresh = db.status(today=fetched + datetime.timedelta(days=90))
-    stale = db.status(today=fetched + datetime.timedelta(days=91))
-    assert not fresh.stale and "warning" not in fresh.as_text()
-    assert stale.stale and "older than 90 days" in stale.as_text()
-    assert "(91 days old)" in stale.as_text()
+def test_status_is_stale_after_90_days(cache):
+    fetched = datetime.date.fromisoformat(store.status().fetched)
+    assert not store.status(today=fetched + datetime.timedelta(days=90)).stale
+    stale = store.status(today=fetched + datetime.timedelta(days=91))
+    assert stale.stale and stale.age_days == 91
 
 
-def test_rebuilding_the_embedded_snapshot_from_its_index_document_is_byte_identical():
-    from ddguard import snapshot
-
-    embedded = json.loads(EMBEDDED.read_text("utf-8"))
-    raw = json.dumps(index_document()).encode()
-    built = snapshot.build_snapshot(raw, embedded["source"], embedded["fetched"])
-    expected = dict(embedded, input_sha256=hashlib.sha256(raw).hexdigest())
-    assert snapshot.dump(built) == snapshot.dump(expected)
-    assert {k: built[k] for k in ("tags", "tag_sets", "releases")} == {
-        k: embedded[k] for k in ("tags", "tag_sets", "releases")
-    }
-
-
-@pytest.mark.parametrize(
-    "filename",
-    [
-        "ddtrace-1.0-cp3!-none-any.whl",  # bad tag text (cached per tag text)
-        "ddtrace-1.0-cp38-cp38-",  # empty tag component
-        "ddtrace-1.x-cp38-cp38-manylinux_2_17_x86_64.whl",  # bad version (cached per head)
-        "ddtrace-1.0-x1-cp38-cp38-manylinux_2_17_x86_64.whl",  # bad build tag
-        "ddtrace-1.0-1-2-cp38-cp38-manylinux_2_17_x86_64.whl",  # too many parts
-        "ddtrace-1.0-cp38.whl",  # too few parts
-    ],
-)
-def test_wheel_names_are_refused_as_packaging_refuses_them(filename):
-    """Exactly what the installed packaging refuses (older packaging, e.g. on 3.8, accepts
-    an empty or odd tag component: then the snapshot accepts it too)."""
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-    from ddguard import snapshot
-
-    name = filename if filename.endswith(".whl") else filename + ".whl"
-    try:
-        parse_wheel_filename(name)
-    except InvalidWheelFilename as expected:
-        with pytest.raises(DatabaseError) as refused:
-            snapshot.check_wheel_filename(name, "doc.json")
-        assert str(refused.value) == f"doc.json: bad wheel file name {name!r}: {expected}"
-    else:
-        snapshot.check_wheel_filename(name, "doc.json")
-    snapshot.check_wheel_filename("ddtrace-1.0-1-cp38-cp38-manylinux_2_17_x86_64.whl", "x")
+def test_an_update_under_ddguard_db_says_that_loading_still_prefers_it(cache, monkeypatch):
+    monkeypatch.setenv("DDGUARD_DB", str(EMBEDDED))
+    assert from_index(index_document()).environment_override == str(EMBEDDED)

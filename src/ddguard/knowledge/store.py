@@ -376,7 +376,7 @@ def status(today: Optional[datetime.date] = None) -> Status:
 
 
 @contextlib.contextmanager
-def _locked(directory: str, wait: float = LOCK_WAIT_SECONDS) -> Iterator[bool]:
+def _locked(directory: str, wait: Optional[float] = None) -> Iterator[bool]:
     """Hold ``<directory>/.releases.lock`` (an OS lock: released if the process dies, so
     it is never stale). Yields whether the file system supports the lock; without one the
     compare-and-swap in :func:`update` is the only guard."""
@@ -386,7 +386,7 @@ def _locked(directory: str, wait: float = LOCK_WAIT_SECONDS) -> Iterator[bool]:
     except OSError as exc:
         raise DatabaseError(f"cannot write to {directory}: {exc.strerror or exc}") from None
     try:
-        locked = _acquire(fd, directory, wait)
+        locked = _acquire(fd, directory, LOCK_WAIT_SECONDS if wait is None else wait)
         yield locked
     finally:
         os.close(fd)  # closing releases the lock
