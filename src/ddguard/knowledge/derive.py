@@ -148,7 +148,7 @@ def _admitted(
     """(platform, CPython) of each wheel that Requires-Python admits (860 releases share
     a few dozen of these)."""
     release = Release(Version("0"), "", requires_python, None, None, wheel_files)
-    out = set()
+    out: Set[Tuple[Tuple[Os, Arch], Minor]] = set()
     for tag in expand_tags(wheel_files):
         interpreter = tag.interpreter
         if not (interpreter.startswith("cp") and interpreter[2:].isdigit()):

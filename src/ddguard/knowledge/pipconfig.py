@@ -18,6 +18,8 @@ from ddguard.errors import DatabaseError
 from ddguard.knowledge.document import InvalidDocument, read_bytes
 
 MAX_CONFIG_BYTES = 1024 * 1024
+_ETC = "/etc"  # the system directories (tests point them elsewhere)
+_MAC_SYSTEM = "/Library/Application Support/pip"
 _SECTIONS = ("global", "install")  # later wins
 
 
@@ -43,14 +45,14 @@ def config_files(
         appdata = environ.get("APPDATA") or os.path.join(home, "AppData", "Roaming")
         user_files = [os.path.join(home, "pip", name), os.path.join(appdata, "pip", name)]
     elif platform == "darwin":
-        global_files = [os.path.join("/Library/Application Support/pip", name)]
+        global_files = [os.path.join(_MAC_SYSTEM, name)]
         support = os.path.join(home, "Library", "Application Support", "pip")
         current = support if os.path.isdir(support) else os.path.join(home, ".config", "pip")
         user_files = [os.path.join(home, ".pip", name), os.path.join(current, name)]
     else:
-        dirs = (environ.get("XDG_CONFIG_DIRS") or "").strip() or "/etc/xdg"
+        dirs = (environ.get("XDG_CONFIG_DIRS") or "").strip() or os.path.join(_ETC, "xdg")
         global_files = [os.path.join(d, "pip", name) for d in dirs.split(os.pathsep) if d]
-        global_files.append(os.path.join("/etc", name))
+        global_files.append(os.path.join(_ETC, name))
         config_home = (environ.get("XDG_CONFIG_HOME") or "").strip() or os.path.join(
             home, ".config"
         )

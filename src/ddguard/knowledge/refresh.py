@@ -56,8 +56,10 @@ class Credentials:
         return "Basic " + base64.b64encode(token).decode("ascii")
 
     def secrets(self) -> Tuple[str, ...]:
-        """The texts that must never appear in a message."""
-        return tuple(s for s in (self._password, self._username) if len(s) >= 3)
+        """The texts that must never appear in a message: the password, or the user name
+        when it comes alone (then it is a token)."""
+        secret = self._password or self._username
+        return (secret,) if len(secret) >= 3 else ()
 
 
 class Index(NamedTuple):
@@ -183,13 +185,13 @@ def _origin_words(origin: IndexOrigin, file: Optional[str]) -> str:
 
 
 def _userinfo_split(url: str) -> Tuple[str, Optional[str], str]:
-    """(``scheme://``, userinfo or None, the rest): userinfo is what precedes the last ``@``
-    before any ``?`` or ``#``, so a password with an unescaped ``@`` or ``/`` stays hidden."""
+    """(``scheme://``, userinfo or None, the rest). Userinfo is what precedes the last
+    ``@`` of the URL: a token with an unescaped ``/``, ``?`` or ``#`` stays hidden (an
+    ``@`` elsewhere in an index URL must be written ``%40``)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         return "", None, url
-    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
-    at = rest.rfind("@", 0, end)
+    at = rest.rfind("@")
     if at < 0:
         return scheme + sep, None, rest
     return scheme + sep, rest[:at], rest[at + 1 :]
