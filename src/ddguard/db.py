@@ -35,6 +35,11 @@ def change_lines(changes: store.Changes) -> List[str]:
             f"new wheel tags ({len(changes.new_wheel_tags)}): "
             + ", ".join(f"{v} {t}" for v, t in changes.new_wheel_tags)
         )
+    if changes.removed_releases:
+        out.append(
+            f"releases no longer listed ({len(changes.removed_releases)}): "
+            + ", ".join(changes.removed_releases)
+        )
     if changes.new_yanks:
         out.append(
             f"new yanks ({len(changes.new_yanks)}): "

@@ -246,6 +246,7 @@ def test_a_far_future_release_from_a_file_does_not_lock_out_genuine_updates(tmp_
     assert str(knowledge.load().newest.version) == "99999.0.0"
     result = from_index(index_document())  # the genuine index: not "older"
     assert result.newest == "4.16.0" and result.origin is store.Origin.INDEX
+    assert result.changes.removed_releases == ("99999.0.0",) and not result.changes.empty
 
 
 def test_a_release_dated_in_the_future_is_kept_but_never_a_reference(cache):

@@ -67,10 +67,13 @@ class Changes(NamedTuple):
     new_releases: Tuple[str, ...]
     new_wheel_tags: Tuple[Tuple[str, str], ...]  # (version, wheel tag) on a known release
     new_yanks: Tuple[Tuple[str, str], ...]  # (version, reason)
+    removed_releases: Tuple[str, ...] = ()  # listed before, not now (a forced or file update)
 
     @property
     def empty(self) -> bool:
-        return not (self.new_releases or self.new_wheel_tags or self.new_yanks)
+        return not (
+            self.new_releases or self.new_wheel_tags or self.new_yanks or self.removed_releases
+        )
 
 
 class IndexUsed(NamedTuple):
@@ -314,7 +317,8 @@ def diff(old: Knowledge, new: Knowledge) -> Changes:
             new_tags.append((str(release.version), tag))
         if release.yanked and not before.yanked:
             new_yanks.append((str(release.version), release.yank_reason or ""))
-    return Changes(tuple(new_releases), tuple(new_tags), tuple(new_yanks))
+    removed = tuple(str(r.version) for r in old.releases if new.release(r.version) is None)
+    return Changes(tuple(new_releases), tuple(new_tags), tuple(new_yanks), removed)
 
 
 # --- reset and status -------------------------------------------------------------------------
