@@ -23,7 +23,7 @@ from index_documents import (
 
 from ddguard import knowledge
 from ddguard.errors import DatabaseError
-from ddguard.knowledge import DatabaseKind, refresh, store
+from ddguard.knowledge import DatabaseKind, files, refresh, store
 
 INDEX = "https://index.example/simple"
 
@@ -323,14 +323,14 @@ def test_concurrent_updates_take_turns_and_lose_none(cache, monkeypatch):
         time.sleep(0.2)  # a window for the other update, were there no lock
         return previous(destination)
 
-    real_write = store._write
+    real_write = files.write
 
     def recorded_write(destination, text):
         real_write(destination, text)
         events.append(f"{threading.current_thread().name} writes")
 
     monkeypatch.setattr(store, "_previous", slow_previous)
-    monkeypatch.setattr(store, "_write", recorded_write)
+    monkeypatch.setattr(files, "write", recorded_write)
     barrier = threading.Barrier(2)
     outcomes = {}
 
@@ -367,7 +367,7 @@ def test_without_a_lock_compare_and_swap_still_loses_no_update(cache, monkeypatc
     other = add_release(add_release(index_document(), "99.0.0"), "99.1.0")
     store.update(index_url=INDEX, fetch=serve(other), destination=str(cache.parent / "o.json"))
     other_copy = (cache.parent / "o.json").read_bytes()
-    monkeypatch.setattr(store, "_acquire", lambda fd, directory, wait: False)
+    monkeypatch.setattr(files, "acquire", lambda fd, directory, wait: False)
     previous = store._previous
     calls = []
 
@@ -390,7 +390,7 @@ def test_an_update_waits_for_the_lock_and_says_who_holds_it(cache, monkeypatch):
     cache.parent.mkdir(parents=True)
     holder = os.open(cache.parent / ".releases.lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)
-    monkeypatch.setattr(store, "LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(files, "LOCK_WAIT_SECONDS", 0.2)
     try:
         with pytest.raises(DatabaseError, match="another `ddguard db update` has held"):
             from_index(index_document())

@@ -16,22 +16,19 @@ from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequenc
 
 from ddguard.errors import DatabaseError
 from ddguard.knowledge.document import InvalidDocument, read_json
-from ddguard.knowledge.lines import (
-    LevelChange,
-    ReleaseLine,
-    RuntimeRule,
-    format_python_ranges,
-    merge_ranges,
-    parse_lines,
-)
-from ddguard.knowledge.releases import (
-    Release,
-    _specifier,
-    expand_tags,
-    parse_head,
-    parse_releases,
-)
-from ddguard.model import Minor, PythonRange, SupportLevel
+from ddguard.knowledge.lines import LevelChange, ReleaseLine, RuntimeRule, parse_lines
+from ddguard.knowledge.lines import format_python_ranges as format_python_ranges  # (1)
+from ddguard.knowledge.lines import merge_ranges as merge_ranges  # (1)
+from ddguard.knowledge.releases import Release, parse_head, parse_releases
+from ddguard.knowledge.releases import _specifier as _specifier  # (1)
+from ddguard.knowledge.releases import expand_tags as expand_tags  # (1)
+from ddguard.model import Minor
+from ddguard.model import PythonRange as PythonRange  # (1)
+from ddguard.model import SupportLevel as SupportLevel  # (1)
+
+# (1) Transitional re-exports, only for the callers that import these names from here
+# today (evaluate, api, guard, explain, constraints, tests); new code imports them where
+# they live. format_python_ranges is wording, bound for ddguard.report.
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -42,24 +39,16 @@ __all__ = [
     "DatabaseKind",
     "Knowledge",
     "LevelChange",
-    "PythonRange",
     "Release",
     "ReleaseLine",
     "RuntimeRule",
-    "SupportLevel",
+    "chosen_database",
     "data_path",
-    "expand_tags",
-    "format_python_ranges",
     "from_documents",
     "load",
-    "merge_ranges",
+    "read_database",
     "user_database_path",
 ]
-
-# Transitional re-exports, for callers that import them from here today: SupportLevel and
-# PythonRange live in ddguard.model; expand_tags, _specifier in .releases; the range helpers
-# in .lines (format_python_ranges is wording, bound for ddguard.report).
-_TRANSITIONAL = (SupportLevel, PythonRange, expand_tags, _specifier, format_python_ranges)
 
 
 class DatabaseKind(str, enum.Enum):

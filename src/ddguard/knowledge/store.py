@@ -15,16 +15,12 @@ Results are values; the command line words them.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import enum
 import functools
 import json
 import os
-import sys
-import tempfile
-import time
-from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from ddguard.errors import DatabaseError
 from ddguard.knowledge import (
@@ -32,6 +28,7 @@ from ddguard.knowledge import (
     Knowledge,
     chosen_database,
     data_path,
+    files,
     from_documents,
     load,
     read_database,
@@ -44,10 +41,6 @@ from ddguard.knowledge.releases import Release, parse_releases
 from ddguard.knowledge.snapshot import build_snapshot, dump
 
 STALE_DAYS = 90
-LOCK_WAIT_SECONDS = 30.0
-TEMPORARY_PREFIX = ".releases-"
-TEMPORARY_SUFFIX = ".tmp"
-_ORPHAN_AGE_SECONDS = 600  # a temporary this old is a leftover even without a lock
 
 
 class Stage(str, enum.Enum):
@@ -170,15 +163,15 @@ def update(
     future = tuple(str(r.version) for r in new.releases if r.uploaded > _tomorrow(day))
     say(Stage.WRITING)
     directory = os.path.dirname(os.path.abspath(destination))
-    with _locked(directory) as locked:
-        removed = _remove_leftovers(directory, everything=locked)
+    with files.locked(directory) as held:
+        removed = files.remove_leftovers(directory, everything=held)
         for _attempt in range(3):
-            identity = _identity(destination)
+            seen = files.identity(destination)
             previous, unusable = _previous(destination)
             if not force:
                 _refuse_older(new, [_embedded(), previous], label)
-            if _identity(destination) == identity:  # compare-and-swap, should a lock fail
-                _write(destination, text)
+            if files.identity(destination) == seen:  # compare-and-swap, should a lock fail
+                files.write(destination, text)
                 break
         else:
             raise DatabaseError(
@@ -335,8 +328,8 @@ def reset(
     removed = False
     leftovers = 0
     if os.path.isdir(directory):
-        with _locked(directory) as locked:
-            leftovers = _remove_leftovers(directory, everything=locked)
+        with files.locked(directory) as held:
+            leftovers = files.remove_leftovers(directory, everything=held)
             try:
                 os.unlink(destination)
                 removed = True
@@ -376,112 +369,6 @@ def status(today: Optional[datetime.date] = None) -> Status:
     )
 
 
-# --- files: lock, leftovers, atomic writes ------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _locked(directory: str, wait: Optional[float] = None) -> Iterator[bool]:
-    """Hold ``<directory>/.releases.lock`` (an OS lock: released if the process dies, so
-    it is never stale). Yields whether the file system supports the lock; without one the
-    compare-and-swap in :func:`update` is the only guard."""
-    try:
-        os.makedirs(directory, exist_ok=True)
-        fd = os.open(os.path.join(directory, ".releases.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise DatabaseError(f"cannot write to {directory}: {exc.strerror or exc}") from None
-    try:
-        locked = _acquire(fd, directory, LOCK_WAIT_SECONDS if wait is None else wait)
-        yield locked
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _acquire(fd: int, directory: str, wait: float) -> bool:
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            pass
-        except OSError as exc:
-            held = sys.platform == "win32" and exc.errno in (13, 36)  # EACCES, EDEADLOCK
-            if not held:
-                return False  # no lock on this file system
-        if time.monotonic() > deadline:
-            raise DatabaseError(
-                f"another `ddguard db update` has held {directory}{os.sep}.releases.lock "
-                f"for {wait:g} s: try again when it is done"
-            )
-        time.sleep(0.05)
-
-
-def _remove_leftovers(directory: str, *, everything: bool) -> int:
-    """Remove temporaries of updates that died (all of them under the lock, since a live
-    writer holds it; only old ones without a lock)."""
-    removed = 0
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return 0
-    now = time.time()
-    for name in names:
-        if not (name.startswith(TEMPORARY_PREFIX) and name.endswith(TEMPORARY_SUFFIX)):
-            continue
-        path = os.path.join(directory, name)
-        try:
-            if everything or now - os.lstat(path).st_mtime > _ORPHAN_AGE_SECONDS:
-                os.unlink(path)
-                removed += 1
-        except OSError:
-            continue
-    return removed
-
-
-def _identity(path: str) -> Optional[Tuple[int, int, int, int]]:
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns)
-
-
-def _write(destination: str, text: str) -> None:
-    try:
-        write_atomic(destination, text)
-    except OSError as exc:
-        raise DatabaseError(
-            f"cannot write {destination}: {exc.strerror or exc}; the current database is kept"
-        ) from None
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write next to ``path`` (a new, exclusive file) then rename over it: readers see the
-    old or the new file, never a part."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=TEMPORARY_PREFIX, suffix=TEMPORARY_SUFFIX, dir=directory
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 __all__ = [
     "STALE_DAYS",
     "Changes",
@@ -495,5 +382,4 @@ __all__ = [
     "reset",
     "status",
     "update",
-    "write_atomic",
 ]
