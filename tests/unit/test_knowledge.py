@@ -17,7 +17,7 @@ from packaging.version import Version
 import ddguard
 from ddguard import knowledge
 from ddguard.errors import DatabaseError
-from ddguard.knowledge import DatabaseKind, derive, releases
+from ddguard.knowledge import DatabaseKind, derive, integrations, releases
 from ddguard.knowledge.document import clean_text
 from ddguard.model import SupportLevel
 
@@ -292,3 +292,55 @@ def test_yank_reasons_and_sources_lose_their_control_characters(override, parts)
 def test_clean_text_keeps_printable_text_as_it_is():
     assert clean_text("wrong commit (see #123) – ünïcode") == "wrong commit (see #123) – ünïcode"
     assert clean_text("a\tb\nc\x1b[2Jd\u202ee") == "a b c[2Jde"
+
+
+# --- the integration data: checked at load ---------------------------------------------------
+
+
+INTEGRATIONS = json.loads((DATA / "integrations.json").read_text("utf-8"))
+
+
+def _integrations(change):
+    doc = json.loads(json.dumps(INTEGRATIONS))
+    change(doc)
+    return doc
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.pop("lines"),
+        lambda d: d.update(integrations=[]),
+        lambda d: d["integrations"]["django"]["2"]["deps"][0].update(spec=">=not a version"),
+        lambda d: d["integrations"]["django"]["2"]["deps"][0].update(package=5),
+        lambda d: d["integrations"]["django"]["2"]["deps"][0].update(package="dj\x1b[2Jango"),
+        lambda d: d["integrations"]["aiobotocore"]["4"]["deps"][0].update(min="x.y"),
+        lambda d: d["integrations"]["aiobotocore"]["4"]["deps"][0]["python"].update(
+            {"3.11": ["1"]}
+        ),
+        lambda d: d["integrations"].update({"evil\x07": {}}),
+    ],
+    ids=[
+        "no-lines",
+        "a-list",
+        "bad-range",
+        "name-a-number",
+        "control-chars",
+        "bad-min",
+        "short-pair",
+        "bell",
+    ],
+)
+def test_damaged_integration_data_is_one_line_naming_the_file(tmp_path, change):
+    path = tmp_path / "integrations.json"
+    path.write_text(json.dumps(_integrations(change)))
+    with pytest.raises(DatabaseError) as caught:
+        integrations.load(str(path))
+    message = str(caught.value)
+    assert message.startswith(f"the integration data {path} is not usable: ")
+    assert len(message.splitlines()) == 1 and "\x1b" not in message and "\x07" not in message
+
+
+def test_the_shipped_integration_data_loads_once():
+    assert integrations.load() is integrations.load()
+    assert integrations.load().basis(2) is not None and integrations.load().basis(1) is None

@@ -178,6 +178,8 @@ def parse(document: Any) -> IntegrationData:
         expect_str(field(entry, "basis", f"line {major}"), f"the basis of line {major}")
     integrations = expect_object(field(doc, "integrations", "the document"), "'integrations'")
     for name, entry in integrations.items():
+        if not name.isprintable():  # names reach terminals in findings
+            raise InvalidDocument("an integration name holds control characters")
         _check_integration(name, expect_object(entry, f"integration {name!r}"), eras)
     sources = tuple(
         expect_object(s, "a source")
@@ -204,9 +206,11 @@ def _check_integration(name: str, entry: Dict[str, Any], eras: Set[str]) -> None
         field(era_data, "automatic", what)
         for dep in expect_list(field(era_data, "deps", what), f"the packages of {what}"):
             dep = expect_object(dep, f"a package of {what}")
-            expect_str(field(dep, "package", what), f"a package name of {what}")
+            names = [expect_str(field(dep, "package", what), f"a package name of {what}")]
             for alias in expect_list(dep.get("aliases", []), f"the aliases of {what}"):
-                expect_str(alias, f"an alias of {what}")
+                names.append(expect_str(alias, f"an alias of {what}"))
+            if not all(n.isprintable() for n in names):
+                raise InvalidDocument(f"a package name of {what} holds control characters")
             if dep.get("needs") is not None:
                 expect_str(dep["needs"], f"a 'needs' of {what}")
             try:
