@@ -17,7 +17,7 @@ Per ddtrace line (the ``lines`` part of the data says which table serves it):
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
 
 from ddguard.errors import DatabaseError
 from ddguard.knowledge import data_path
@@ -69,6 +69,10 @@ class IntegrationData(NamedTuple):
     def basis(self, major: int) -> Optional[str]:
         line = self.lines.get(str(major))
         return None if line is None or line.get("data") is None else str(line["basis"])
+
+    def package_names(self) -> FrozenSet[str]:
+        """Canonical names of every package (and alias) some integration range mentions."""
+        return _package_names(tuple(self.integrations.items()))
 
     def ranges(
         self, major: int, python: Minor, only: Optional[Set[str]] = None
@@ -127,6 +131,17 @@ def _ranges(
                 )
             )
     return out
+
+
+def _package_names(integrations: Tuple[Tuple[str, Any], ...]) -> FrozenSet[str]:
+    return frozenset(
+        name
+        for _, entry in integrations
+        for era in entry.values()
+        if isinstance(era, dict)
+        for dep in era.get("deps", ())
+        for name in _names(dep["package"], tuple(dep.get("aliases", ())))
+    )
 
 
 @functools.lru_cache(maxsize=None)
