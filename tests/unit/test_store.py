@@ -254,6 +254,9 @@ def test_a_release_dated_in_the_future_is_kept_but_never_a_reference(cache):
     bogus = add_release(index_document(), "99999.0.0", uploaded="2999-01-01")
     result = from_index(bogus, today=today)
     assert result.future_uploads == ("99999.0.0",)
+    db = knowledge.load()  # kept, but no line fact rests on it
+    assert str(db.newest.version) == "99999.0.0" and [line.major for line in db.lines][-1] == 4
+    assert db.lines[-1].level.value == "ga"
     later = from_index(index_document(), today=today)  # 99999.0.0 gone: accepted
     assert later.newest == "4.16.0"
     with pytest.raises(DatabaseError, match="fewer or older"):

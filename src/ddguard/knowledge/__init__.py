@@ -42,6 +42,7 @@ __all__ = [
     "Release",
     "ReleaseLine",
     "RuntimeRule",
+    "build",
     "chosen_database",
     "data_path",
     "from_documents",
@@ -167,29 +168,35 @@ def from_documents(
     kind: Optional[DatabaseKind] = None,
     lines_doc: Any = None,
 ) -> Knowledge:
-    """A Knowledge from parsed documents: the snapshot, and the line facts from
-    ``lines_doc``, else the snapshot's own ``derived`` part, else ``data/lines.json``.
-    ``policy_doc`` is accepted for callers of the former signature; the policy's source
-    now travels with the line facts."""
+    """A Knowledge from parsed documents (:func:`build`), or DatabaseError naming ``path``
+    and the way out. ``policy_doc`` is accepted for callers of the former signature; the
+    policy's source now travels with the line facts."""
     del policy_doc
     kind = kind or (DatabaseKind.EMBEDDED if embedded else DatabaseKind.FILE)
     try:
-        head = parse_head(releases_doc)
-        releases = parse_releases(releases_doc)
-        if lines_doc is None and isinstance(releases_doc, dict):
-            lines_doc = releases_doc.get("derived")
-        if lines_doc is None:
-            lines_doc = _shipped_lines()
-        lines_head, lines, minors = parse_lines(lines_doc)
+        return build(releases_doc, path, kind, lines_doc)
     except InvalidDocument as exc:
         raise DatabaseError(f"{describe(path, kind)} is not usable: {exc}{way_out(kind)}") from None
+
+
+def build(releases_doc: Any, path: str, kind: DatabaseKind, lines_doc: Any = None) -> Knowledge:
+    """A Knowledge from a snapshot document and the line facts in ``lines_doc``, else the
+    snapshot's own ``derived`` part, else ``data/lines.json``; InvalidDocument (a sentence
+    that does not name the file) when either is damaged."""
+    head = parse_head(releases_doc)
+    releases = parse_releases(releases_doc)
+    if lines_doc is None and isinstance(releases_doc, dict):
+        lines_doc = releases_doc.get("derived")
+    if lines_doc is None:
+        lines_doc = _shipped_lines()
+    lines_head, lines, minors = parse_lines(lines_doc)
     info = DatabaseInfo(
         path=path,
         source=head.source,
         fetched=head.fetched,
         input_sha256=head.input_sha256,
         policy_source=lines_head.policy_source,
-        embedded=embedded,
+        embedded=kind is DatabaseKind.EMBEDDED,
         kind=kind,
         verified=head.origin == "index" or kind is DatabaseKind.EMBEDDED,
         index_url=head.index_url,

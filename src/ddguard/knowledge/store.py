@@ -26,10 +26,10 @@ from ddguard.errors import DatabaseError
 from ddguard.knowledge import (
     DatabaseKind,
     Knowledge,
+    build,
     chosen_database,
     data_path,
     files,
-    from_documents,
     load,
     read_database,
     user_database_path,
@@ -224,9 +224,10 @@ def _validated(
             origin=origin.value,
             index=index.shown if index is not None else None,
         )
-        releases = parse_releases(document)
+        # a release dated after tomorrow is kept, but no line fact rests on it
+        dated = [r for r in parse_releases(document) if r.uploaded <= _tomorrow(day)]
         document["derived"] = derive(
-            releases,
+            dated,
             _policy(),
             generated=day.isoformat(),
             generated_by="ddguard db update",
@@ -236,12 +237,11 @@ def _validated(
             },
         )
         text = dump(document)
-        reread = json.loads(text)
+        new = build(json.loads(text), destination, DatabaseKind.USER)  # as load() will
     except InvalidDocument as exc:
         raise DatabaseError(
             f"cannot update from {label}: {exc}; the current database is kept"
         ) from None
-    new = from_documents(reread, None, destination, False, kind=DatabaseKind.USER)
     return text, new
 
 
