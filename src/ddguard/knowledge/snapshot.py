@@ -12,7 +12,8 @@ import datetime
 import functools
 import hashlib
 import json
-from typing import Any, Dict, List, Optional, Tuple
+import re
+from typing import Any, Dict, List, NoReturn, Optional, Tuple
 
 from ddguard.knowledge.document import (
     InvalidDocument,
@@ -99,19 +100,28 @@ def build_snapshot(
 
 
 def _release_row(version: str, files: List[Any]) -> Tuple[List[Any], List[str]]:
-    """[version, uploaded, requires_python, yank reason, sdist] and the wheel tag texts."""
+    """[version, uploaded, requires_python, yank reason, sdist] and the wheel tag texts.
+
+    The common case costs a few type tests per file: ddtrace has ~46,000 of them."""
     wheel_tags: List[str] = []
     sdist = None
     uploads: List[str] = []
     for number, entry in enumerate(files, 1):
-        if not _plausible(entry):
+        if type(entry) is not dict:
             _refuse_file(entry, number, version)
-        name, upload = entry["filename"], entry["upload_time"]
+        name, upload = entry.get("filename"), entry.get("upload_time")
+        requires, reason = entry.get("requires_python"), entry.get("yanked_reason")
+        if not (
+            type(name) is str
+            and type(upload) is str
+            and _DATE(upload)
+            and (requires is None or type(requires) is str)
+            and (reason is None or type(reason) is str)
+        ):
+            _refuse_file(entry, number, version)
         uploads.append(upload[:10])
         if name.endswith(".whl"):
-            check_wheel_filename(name)
-            # the tag text, compressed tag sets kept, so the file name can be rebuilt
-            wheel_tags.append("-".join(name[:-4].rsplit("-", 3)[1:]))
+            wheel_tags.append(wheel_tag_text(name))
         elif name.endswith(_SDIST_SUFFIXES):
             prefix = f"{PROJECT}-{version}."
             sdist = name[len(prefix) :] if name.startswith(prefix) else name
@@ -121,22 +131,10 @@ def _release_row(version: str, files: List[Any]) -> Tuple[List[Any], List[str]]:
     return [version, min(uploads), first, reason if yanked else None, sdist], wheel_tags
 
 
-def _plausible(entry: Any) -> bool:
-    """The common case, in a few type tests: every file entry of ddtrace's ~46,000."""
-    if type(entry) is not dict:
-        return False
-    name, upload = entry.get("filename"), entry.get("upload_time")
-    requires, reason = entry.get("requires_python"), entry.get("yanked_reason")
-    return (
-        type(name) is str
-        and type(upload) is str
-        and is_date(upload[:10])
-        and (requires is None or type(requires) is str)
-        and (reason is None or type(reason) is str)
-    )
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").match  # YYYY-MM-DD, then anything
 
 
-def _refuse_file(item: Any, number: int, version: str) -> None:
+def _refuse_file(item: Any, number: int, version: str) -> NoReturn:
     """Raise InvalidDocument saying what is wrong with a file entry."""
     what = f"file {number} of release {shown(version)}"
     entry = expect_object(item, what)
@@ -147,22 +145,32 @@ def _refuse_file(item: Any, number: int, version: str) -> None:
     for key in ("requires_python", "yanked_reason"):
         if entry.get(key) is not None:
             expect_str(entry[key], f"the {key!r} of {what}")
+    raise InvalidDocument(f"{what} is not a file entry of the index's JSON")  # not reached
 
 
-def check_wheel_filename(name: str) -> None:
-    """Refuse what ``packaging.utils.parse_wheel_filename`` refuses, parsing each distinct
-    name-version-build part and each distinct tag text once (~46k files, ~200 tag texts)."""
+def wheel_tag_text(name: str) -> str:
+    """``python-abi-platform`` of a wheel file name (compressed tag sets kept, so the name
+    can be rebuilt), once the name is one ``packaging.utils.parse_wheel_filename`` accepts;
+    InvalidDocument otherwise. Each distinct name-version-build part and tag text is parsed
+    once (~46k files, ~200 tag texts)."""
     stem = name[:-4]
     if stem.count("-") in (4, 5):
         head, python, abi, platform = stem.rsplit("-", 3)
-        if _valid_head(head) and _valid_tags(f"{python}-{abi}-{platform}"):
-            return
+        tags = f"{python}-{abi}-{platform}"
+        if _valid_head(head) and _valid_tags(tags):
+            return tags
     from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     try:
         parse_wheel_filename(name)  # the precise reason
     except InvalidWheelFilename as exc:
         raise InvalidDocument(f"bad wheel file name {shown(name, 120)}: {exc}") from None
+    return "-".join(stem.rsplit("-", 3)[1:])  # an older packaging accepting an odd name
+
+
+def check_wheel_filename(name: str) -> None:
+    """InvalidDocument for a wheel file name ``packaging`` refuses."""
+    wheel_tag_text(name)
 
 
 @functools.lru_cache(maxsize=4096)
