@@ -557,6 +557,19 @@ class Deployment(NamedTuple):
     files: Tuple[str, ...]
 
 
+def deployment_of_files(root: str, paths: Sequence[str]) -> Deployment:
+    """The targets the named deployment files declare (each read strictly: a broken file
+    is bad input)."""
+    from ddguard.sources.targets import read_file
+
+    found = [read_file(path, root=root) for path in paths]
+    return _grouped(
+        [d for f in found for d in f.declarations],
+        [n for f in found for n in f.notes],
+        [x for f in found for x in f.files],
+    )
+
+
 def deployment(root: str) -> Deployment:
     """The deployment targets the project at ``root`` declares. What a file leaves unstated
     is filled in the widest plausible way rather than guessed: an unstated architecture
@@ -566,18 +579,22 @@ def deployment(root: str) -> Deployment:
     from ddguard.sources.targets import discover
 
     found = discover(root)
-    grouped: dict = {}  # type: ignore[type-arg]
-    for declaration in found.declarations:
+    return _grouped(found.declarations, found.notes, found.files)
+
+
+def _grouped(declarations: Sequence[object], notes: Sequence[Note], files: Sequence[str]) -> Deployment:
+    grouped: Dict[Target, List[str]] = {}
+    for declaration in declarations:
         for target in _targets_of(declaration):
             where = declaration.source  # type: ignore[attr-defined]
-            grouped.setdefault(target, [])
-            if where not in grouped[target]:
-                grouped[target].append(where)
+            places = grouped.setdefault(target, [])
+            if where not in places:
+                places.append(where)
     return Deployment(
         targets=tuple((t, tuple(s)) for t, s in grouped.items()),
-        declarations=tuple(found.declarations),
-        notes=tuple(found.notes),
-        files=tuple(found.files),
+        declarations=tuple(declarations),
+        notes=tuple(notes),
+        files=tuple(files),
     )
 
 

@@ -214,6 +214,15 @@ def build_check(parser: argparse.ArgumentParser) -> None:
         help="also check installed (and, with -r/--project, pinned) versions of instrumented "
         "libraries against the ddtrace line's supported ranges",
     )
+    parser.add_argument(
+        "--targets",
+        dest="target_choice",
+        choices=["auto", "declared", "host"],
+        default="auto",
+        help="without target flags, judge the deployment targets the project's files declare "
+        "(declared), the running interpreter (host), or the declared ones when there are any "
+        "(auto, the default); see `ddguard targets`",
+    )
     add_judging_flags(parser)
     add_output_flags(parser, ["text", "json", "markdown", "github", "html"])
     add_target_flags(parser)
@@ -221,7 +230,8 @@ def build_check(parser: argparse.ArgumentParser) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from ddguard.api import CheckRequest, run_check as check
+    from ddguard.api import CheckRequest, TargetChoice
+    from ddguard.api import run_check as check
     from ddguard.model import Options
     from ddguard.report import Format, render
 
@@ -230,9 +240,10 @@ def run_check(args: argparse.Namespace) -> int:
             requirements=tuple(args.requirements),
             files=tuple(args.files),
             projects=tuple(args.project),
-            targets=tuple(targets_from_args(args)),
+            targets=tuple(targets_from_args(args)) if any_target_flag(args) else (),
             options=Options(allow_source_build=args.allow_source_build, strict=args.strict),
             integrations=args.integrations,
+            choice=TargetChoice(args.target_choice),
         )
     )
     out(render(report, Format(args.format), style_from_args(args)))
@@ -348,6 +359,48 @@ def run_constraints(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- targets -------------------------------------------------------------------------------
+
+
+def build_targets(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "List the deployment targets a project's files declare, with file:line: Dockerfiles,\n"
+        "GitHub Actions and GitLab CI, .python-version, runtime.txt, .tool-versions, AWS SAM /\n"
+        "CloudFormation, serverless.yml, App Engine, AWS CDK (Python), Terraform, tox,\n"
+        "Pipfile and [tool.ddguard] targets. Facts a file does not state stay unknown.\n"
+        "`ddguard check` judges these targets by default."
+    )
+    parser.epilog = (
+        "examples:\n  ddguard targets\n  ddguard targets --project services/api --format json\n"
+        "  ddguard targets --file Dockerfile.prod\n\n" + EXIT_CODES
+    )
+    parser.add_argument("--project", default=".", metavar="DIR", help="the project directory (default: here)")
+    parser.add_argument(
+        "--file",
+        dest="target_files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="read this deployment file only (a broken one is an error, exit 2)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["text", "json", "markdown"],
+        default="text",
+        help="output format: text, json, markdown (default text)",
+    )
+    parser.set_defaults(run=run_targets)
+
+
+def run_targets(args: argparse.Namespace) -> int:
+    from ddguard.api import deployment, deployment_of_files
+    from ddguard.report.targets import render_targets
+
+    found = deployment_of_files(args.project, args.target_files) if args.target_files else deployment(args.project)
+    out(render_targets(found, args.format))
+    return EXIT_OK
+
+
 # --- db ----------------------------------------------------------------------------------------
 
 
@@ -391,8 +444,8 @@ def run_db_update(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _progress(stage: str) -> None:
-    out(f"ddguard: {stage}…\n", sys.stderr)
+def _progress(stage: object) -> None:
+    out(f"ddguard: {getattr(stage, 'value', stage)}…\n", sys.stderr)
     sys.stderr.flush()
 
 
@@ -417,6 +470,7 @@ COMMANDS: Dict[str, Command] = {
     "explain": Command("every fact about one release or range", build_explain),
     "matrix": Command("the compatibility tables, for every release line", build_matrix),
     "constraints": Command("a pip constraints file (or uv settings) that refuses incompatible releases", build_constraints),
+    "targets": Command("the deployment targets the project's files declare", build_targets),
     "db": Command("refresh, reset or describe the release database", build_db),
 }
 

@@ -231,20 +231,47 @@ def _toml_string(text: str) -> str:
 # --- db ----------------------------------------------------------------------------------------
 
 
-def render_update(result: Any, override: Optional[str]) -> str:
+_INDEX_ORIGIN = {
+    "argument": "given on the command line",
+    "DDGUARD_INDEX_URL": "from DDGUARD_INDEX_URL",
+    "PIP_INDEX_URL": "from PIP_INDEX_URL",
+    "pip-config": "from pip's configuration",
+    "default": "pip's default index",
+}
+_KIND = {"embedded": "embedded", "user": "user cache", "environment": "DDGUARD_DB", "file": "file"}
+
+
+def render_update(result: Any, override: Optional[str] = None) -> str:
+    """``db update``'s summary: what was written, from where, and what changed."""
     lines = [f"updated {result.path}: {result.releases} releases, newest {result.newest}"]
-    index = getattr(result, "index", None)
-    if index:
-        lines.append(f"index: {index}")
+    if result.index_used is not None:
+        where = _INDEX_ORIGIN.get(result.index_used.origin.value, result.index_used.origin.value)
+        if result.index_used.config_file:
+            where += f" ({result.index_used.config_file})"
+        lines.append(f"index: {clean(result.index_used.url)} ({where})")
+    else:
+        lines.append(f"source: {clean(result.source)} (a saved file: never the reference for later updates)")
+    if result.previous_unusable:
+        lines.append("the previous copy could not be read: replaced")
+    elif result.forced:
+        lines.append("--force: replaced the previous copy whatever it held")
     lines.append(f"compared with {result.previous}:")
     lines.extend(f"  {line}" for line in changes_lines(result.changes))
+    if result.future_uploads:
+        lines.append(
+            "note: releases dated in the future are kept but not trusted: " + ", ".join(result.future_uploads)
+        )
+    if result.removed_leftovers:
+        lines.append(f"removed {result.removed_leftovers} leftover temporary file(s) of an interrupted update")
+    override = override or result.environment_override
     if override:
         lines.append(f"note: DDGUARD_DB={override} is in use instead; unset it to use this update")
     return "\n".join(lines) + "\n"
 
 
 def changes_lines(changes: Any) -> List[str]:
-    if not (changes.new_releases or changes.new_wheel_tags or changes.new_yanks):
+    removed = getattr(changes, "removed_releases", ())
+    if not (changes.new_releases or changes.new_wheel_tags or changes.new_yanks or removed):
         return ["no change"]
     out = []
     if changes.new_releases:
@@ -259,24 +286,37 @@ def changes_lines(changes: Any) -> List[str]:
             f"new yanks ({len(changes.new_yanks)}): "
             + ", ".join(f"{v} ({clean(r)})" if r else v for v, r in changes.new_yanks)
         )
+    if removed:
+        out.append(f"releases no longer listed ({len(removed)}): " + ", ".join(removed))
     return out
 
 
 def render_reset(result: Any) -> str:
-    return f"{result}\n"
+    lines = [
+        f"removed {result.path}" if result.removed else f"no user copy at {result.path}",
+        f"database now: {result.serving}",
+    ]
+    if result.removed_leftovers:
+        lines.append(f"removed {result.removed_leftovers} leftover temporary file(s)")
+    if result.environment_override:
+        lines.append(f"note: DDGUARD_DB={result.environment_override} is in use instead")
+    return "\n".join(lines) + "\n"
 
 
 def render_status(state: Any) -> str:
+    from ddguard.knowledge.store import STALE_DAYS
+
+    kind = _KIND.get(state.kind.value, state.kind.value)
     rows = [
-        f"database: {state.path} ({state.kind})",
+        f"database: {state.path} ({kind}{'' if state.verified else ', from a saved file'})",
         f"snapshot: {state.fetched} ({state.age_days} days old)",
-        f"source: {state.source}",
+        f"source: {clean(state.source)}",
         f"releases: {state.releases} (newest {state.newest}, {state.yanked} yanked), "
         f"{state.lines} release lines, {state.wheel_tags} distinct wheel tags",
     ]
     if state.stale:
         rows.append(
-            "warning: the database is older than 90 days; "
+            f"warning: the database is older than {STALE_DAYS} days; "
             "refresh it with `ddguard db update` (or `--from FILE` offline)"
         )
     return "\n".join(rows) + "\n"

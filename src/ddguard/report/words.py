@@ -442,6 +442,8 @@ def parts(result: Result) -> Parts:
     where = source(result.pin.origin)
     at = f" ({where})" if where else ""
     on = target(result.target)
+    if result.declared_by:
+        on += " (declared in " + ", ".join(path(d) for d in result.declared_by) + ")"
     subject = f"ddtrace {result.version}" if result.version is not None else clean(result.pin.text)
     picked = f" (the release an installer picks for {clean(result.pin.text)})" if result.picked else ""
     why = [
