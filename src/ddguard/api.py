@@ -626,3 +626,190 @@ def _targets_of(declaration: object) -> List[Target]:
 
 def discovered_targets(root: str) -> List[Target]:
     return [t for t, _ in deployment(root).targets]
+
+
+# --- ddguard fix ------------------------------------------------------------------------------
+
+
+LOCK_COMMANDS = {
+    "uv.lock": "uv lock --upgrade-package ddtrace",
+    "poetry.lock": "poetry update ddtrace",
+    "pdm.lock": "pdm update ddtrace",
+    "Pipfile.lock": "pipenv update ddtrace",
+    "pylock.toml": "regenerate pylock.toml with the tool that wrote it (pip lock, uv export, pdm export)",
+}
+PIP_COMPILE_COMMAND = "pip-compile -P ddtrace"
+
+
+class FixEdit(NamedTuple):
+    edit: object  # writers.Edit
+    reason_codes: Tuple[str, ...]
+    targets: Tuple[Target, ...]  # where the old requirement was refused
+    step: str  # which rule chose the release (evaluate.rewrite.Step value)
+
+
+class Unfixed(NamedTuple):
+    pin: Pin
+    conflict: Tuple[Target, ...]  # no release works on all of these together
+    why: str  # "conflict", "split-needed", "outside-project", "reference", "not-a-file"
+
+
+class FixPlan(NamedTuple):
+    root: str
+    report: Report  # the check before any change
+    changes: Tuple[object, ...]  # writers.FileChange, one per file with something to change
+    edits: Tuple[FixEdit, ...]
+    unfixed: Tuple[Unfixed, ...]
+    commands: Tuple[str, ...]  # lock refreshes to run afterwards
+
+
+def plan_fix(request: CheckRequest, root: str = ".", *, split: bool = False, knowledge: Optional[Knowledge] = None) -> FixPlan:
+    """What ``ddguard fix`` would change: every ddtrace requirement the same ``check``
+    refuses, rewritten to the smallest change that passes on every target in play."""
+    import os
+
+    from ddguard import writers
+    from ddguard.evaluate.rewrite import decide
+
+    db = knowledge or _knowledge.load()
+    report = run_check(request._replace(installed_fallback=False), db)
+    targets = report.targets
+    refused: Dict[Tuple[str, int], Pin] = {}
+    reasons: Dict[Tuple[str, int], List[str]] = {}
+    where_refused: Dict[Tuple[str, int], List[Target]] = {}
+    commands: List[str] = []
+    unfixed: List[Unfixed] = []
+    for result in report.results:
+        if not result.refused:
+            continue
+        pin, origin = result.pin, result.pin.origin
+        if origin.kind is OriginKind.LOCK:
+            name = os.path.basename(origin.path or "")
+            command = LOCK_COMMANDS.get(name) or (LOCK_COMMANDS["pylock.toml"] if name.startswith("pylock.") else None)
+            if command and command not in commands:
+                commands.append(command)
+            continue
+        if origin.path is None or origin.line is None:
+            unfixed.append(Unfixed(pin, (result.target,), "not-a-file"))
+            continue
+        key = (os.path.realpath(origin.path), origin.line)
+        refused.setdefault(key, pin)
+        reasons.setdefault(key, []).extend(r.code.value for r in result.reasons if r.code.value not in reasons.get(key, []))
+        where_refused.setdefault(key, []).append(result.target)
+    requests: Dict[str, List[object]] = {}
+    steps: Dict[Tuple[str, int], str] = {}
+    for key, pin in refused.items():
+        decision = decide(db, pin, targets, request.options)
+        if pin.unknown:
+            unfixed.append(Unfixed(pin, decision.refused_on, "reference"))
+            continue
+        if decision.choice is not None:
+            writer_decision = _writer_decision(db, decision.choice, decision.targets, request.options)
+            split_form = None
+            steps[key] = decision.choice.step.value
+        elif decision.split is not None and split:
+            writer_decision = _keep_decision(db, pin, decision.targets, decision.split.python, request.options)
+            above = tuple(t for t in decision.targets if t.python >= decision.split.python)
+            newer = _writer_decision(db, decision.split.choice, above, request.options)
+            split_form = writers.Split(python=decision.split.python, newer=newer)
+            steps[key] = "split"
+            if writer_decision is None:
+                unfixed.append(Unfixed(pin, decision.conflict, "conflict"))
+                continue
+        else:
+            unfixed.append(Unfixed(pin, decision.conflict, "split-needed" if decision.split else "conflict"))
+            continue
+        assert pin.origin.path is not None and pin.origin.line is not None
+        requests.setdefault(pin.origin.path, []).append(
+            writers.EditRequest(
+                line=pin.origin.line,
+                syntax=writers.syntax_for(pin.origin.path, pin.origin.tool),
+                decision=writer_decision,
+                text=pin.text,
+                split=split_form,
+            )
+        )
+    changes = []
+    edits: List[FixEdit] = []
+    for path, file_requests in requests.items():
+        try:
+            change = writers.plan(root, path, file_requests)  # type: ignore[arg-type]
+        except InputError as exc:
+            if "outside the project" in str(exc):
+                for request_ in file_requests:
+                    pin = refused[(os.path.realpath(path), request_.line)]  # type: ignore[attr-defined]
+                    unfixed.append(Unfixed(pin, (), "outside-project"))
+                continue
+            raise
+        changes.append(change)
+        for edit in change.edits:
+            key = (os.path.realpath(path), edit.line)
+            edits.append(
+                FixEdit(edit, tuple(dict.fromkeys(reasons.get(key, []))), tuple(where_refused.get(key, [])), steps.get(key, ""))
+            )
+        if _pip_compiled(change.original):
+            commands.append(PIP_COMPILE_COMMAND)
+    return FixPlan(root, report, tuple(changes), tuple(edits), tuple(unfixed), tuple(dict.fromkeys(commands)))
+
+
+def _pip_compiled(original: bytes) -> bool:
+    return b"autogenerated by pip-compile" in original[:4096]
+
+
+def _final_working(knowledge: Knowledge, targets: Sequence[Target], options: Options) -> List[object]:
+    from ddguard.evaluate.release import passes
+
+    return [
+        r
+        for r in knowledge.releases
+        if not r.version.is_prerelease and not r.yanked and all(passes(knowledge, r, t, options) for t in targets)
+    ]
+
+
+def _writer_decision(knowledge: Knowledge, choice: object, targets: Sequence[Target], options: Options) -> object:
+    """The writers' Decision for a choice: its release, from the start of its working run
+    up to the first later final release that fails somewhere (exclusive)."""
+    from ddguard import writers
+    from ddguard.evaluate.release import passes
+
+    version = choice.version  # type: ignore[attr-defined]
+    high = next(
+        (
+            r.version
+            for r in knowledge.releases
+            if r.version > version
+            and not r.version.is_prerelease
+            and not r.yanked
+            and not all(passes(knowledge, r, t, options) for t in targets)
+        ),
+        None,
+    )
+    return writers.Decision(version=version, low=choice.low, high=high)  # type: ignore[attr-defined]
+
+
+def _keep_decision(
+    knowledge: Knowledge, pin: Pin, targets: Sequence[Target], python: Tuple[int, int], options: Options
+) -> Optional[object]:
+    """For a split: the requirement as it is, for the CPythons below ``python`` (its pin,
+    or the release an installer picks there)."""
+    from ddguard import writers
+    from ddguard.evaluate.pick import installer_pick, releases_in
+
+    below = [t for t in targets if t.python < python]
+    candidates = releases_in(knowledge, pin.specifier)
+    picks = [installer_pick(candidates, t) for t in below]
+    if not picks or any(p is None for p in picks):
+        return None
+    version = max(p.version for p in picks if p is not None)
+    return writers.Decision(version=version)
+
+
+def apply_fix(plan: FixPlan) -> Tuple[str, ...]:
+    """Write every planned change (atomically); the paths written."""
+    from ddguard import writers
+
+    written = []
+    for change in plan.changes:
+        if writers.apply(change):  # type: ignore[arg-type]
+            written.append(change.relpath)  # type: ignore[attr-defined]
+    return tuple(written)

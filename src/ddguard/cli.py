@@ -359,6 +359,78 @@ def run_constraints(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- fix ---------------------------------------------------------------------------------------
+
+
+def build_fix(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Rewrite every ddtrace requirement that `ddguard check` (with the same arguments)\n"
+        "refuses, in place, to the smallest change that passes on every target in play: the\n"
+        "newest release of the same minor, else of the same line, else of the oldest\n"
+        "supported line that works, else the newest. The requirement keeps its shape (==\n"
+        "stays ==, ranges keep their operators, Poetry stays Poetry), its extras and markers,\n"
+        "and every other byte of the file. Lock files are not edited: the command that\n"
+        "refreshes them is printed."
+    )
+    parser.epilog = (
+        "examples:\n"
+        "  ddguard fix --dry-run                       # the diff; exit 1 when something would change\n"
+        "  ddguard fix                                 # rewrite, judged on the declared targets\n"
+        "  ddguard fix -r requirements.txt --target cp312-manylinux_x86_64 --split\n\n"
+        "exit codes:\n"
+        "  0  every refused requirement was fixed (--dry-run: nothing would change)\n"
+        "  1  some could not be fixed, each named (--dry-run: something would change)\n"
+        "  2  bad usage or input"
+    )
+    parser.add_argument(
+        "-r", "--requirement", dest="files", action="append", default=[], metavar="FILE",
+        help="a requirements or constraints file to fix (repeatable)",
+    )
+    parser.add_argument(
+        "--project", default=None, metavar="DIR",
+        help="the project directory (default: here); files outside it are never edited",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print a unified diff instead of writing")
+    parser.add_argument(
+        "--split", action="store_true",
+        help="when no release works on every target, write the marker-split form "
+        '(ddtrace==1.20.19; python_version < "3.12" and ddtrace>=2.0.0; python_version >= "3.12")',
+    )
+    parser.add_argument(
+        "--targets", dest="target_choice", choices=["auto", "declared", "host"], default="auto",
+        help="without target flags: the declared deployment targets when there are any (auto)",
+    )
+    add_judging_flags(parser)
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format: text, json (default text)")
+    add_target_flags(parser)
+    parser.set_defaults(run=run_fix)
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    from ddguard.api import CheckRequest, TargetChoice, apply_fix, plan_fix
+    from ddguard.model import Options
+    from ddguard.report.fix import render_fix
+
+    root = args.project or "."
+    plan = plan_fix(
+        CheckRequest(
+            files=tuple(args.files),
+            projects=(root,) if not args.files else (),
+            targets=tuple(targets_from_args(args)) if any_target_flag(args) else (),
+            options=Options(allow_source_build=args.allow_source_build, strict=args.strict),
+            choice=TargetChoice(args.target_choice),
+            installed_fallback=False,
+        ),
+        root,
+        split=args.split,
+    )
+    written: tuple = () if args.dry_run else apply_fix(plan)  # type: ignore[type-arg]
+    out(render_fix(plan, args.format, dry_run=args.dry_run, written=written))
+    if args.dry_run:
+        return EXIT_REFUSED if plan.changes or plan.unfixed else EXIT_OK
+    return EXIT_REFUSED if plan.unfixed else EXIT_OK
+
+
 # --- targets -------------------------------------------------------------------------------
 
 
@@ -470,6 +542,7 @@ COMMANDS: Dict[str, Command] = {
     "explain": Command("every fact about one release or range", build_explain),
     "matrix": Command("the compatibility tables, for every release line", build_matrix),
     "constraints": Command("a pip constraints file (or uv settings) that refuses incompatible releases", build_constraints),
+    "fix": Command("rewrite refused ddtrace requirements in place (smallest change that works)", build_fix),
     "targets": Command("the deployment targets the project's files declare", build_targets),
     "db": Command("refresh, reset or describe the release database", build_db),
 }
