@@ -1,20 +1,27 @@
-"""ddguard's own settings: environment variables and a project's ``[tool.ddguard]`` table.
-
-One parser each: ``DDGUARD_MODE``, ``DDGUARD_SKIP``, ``DDGUARD_INTEGRATIONS``, the cache
-directory, and the ``[tool.ddguard]`` options every entry point reads (the build hooks, the
-tox/PDM/Poetry plugins, ``ddguard check``). Standard library only at import time: the
-startup check and the build hooks read it on pip's critical path.
-"""
+"""A project's ``[tool.ddguard]`` table, as every entry point reads it (the build hooks, the
+tox/PDM/Poetry plugins), and the environment variables as model values (their one parser
+is :mod:`ddguard.environment`)."""
 
 from __future__ import annotations
 
 import os
 from typing import Any, Mapping, NamedTuple, Optional, Tuple
 
+from ddguard.environment import cache_dir, integrations_setting, mode_problem, mode_value, skipped
 from ddguard.errors import InputError
 from ddguard.model import Mode
 
-SKIP_VARIABLE = "DDGUARD_SKIP"
+__all__ = [
+    "ProjectConfig",
+    "cache_dir",
+    "integrations_setting",
+    "mode",
+    "mode_problem",
+    "parse_mode",
+    "project_config",
+    "read_project_config",
+    "skipped",
+]
 DEFAULT_BACKEND = "setuptools.build_meta"
 _KEYS = ("backend", "backend-path", "allow-source-build", "strict", "targets", "discover")
 # Options hatchling itself reads from every build hook table.
@@ -24,25 +31,11 @@ HATCH_HOOK_KEYS = (
     "require-runtime-dependencies",
     "require-runtime-features",
 )
-_TRUE = ("1", "true", "yes", "on")
 
 
 def mode(environ: Optional[Mapping[str, str]] = None) -> Mode:
-    """``DDGUARD_MODE``: strict (default), warn or off. An unknown value means strict (a
-    guard that cannot read its switch stays on); :func:`mode_problem` says so."""
-    value = (environ if environ is not None else os.environ).get("DDGUARD_MODE", "")
-    try:
-        return Mode(value.strip().lower()) if value.strip() else Mode.STRICT
-    except ValueError:
-        return Mode.STRICT
-
-
-def mode_problem(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
-    """The bad ``DDGUARD_MODE`` value, if it is not one of strict, warn, off."""
-    value = (environ if environ is not None else os.environ).get("DDGUARD_MODE", "").strip().lower()
-    if value and value not in {m.value for m in Mode}:
-        return value[:40]
-    return None
+    """``DDGUARD_MODE`` as a :class:`~ddguard.model.Mode` (see :mod:`ddguard.environment`)."""
+    return Mode(mode_value(environ))
 
 
 def parse_mode(text: str) -> Mode:
@@ -51,29 +44,6 @@ def parse_mode(text: str) -> Mode:
         return Mode(text.strip().lower())
     except ValueError:
         raise InputError(f"unknown mode {text[:40]!r}: use one of strict, warn, off") from None
-
-
-def skipped(environ: Optional[Mapping[str, str]] = None) -> bool:
-    """``DDGUARD_SKIP=1`` (or true/yes/on) turns every build-time check off, for emergencies."""
-    value = (environ if environ is not None else os.environ).get(SKIP_VARIABLE, "")
-    return value.strip().lower() in _TRUE
-
-
-def integrations_setting(environ: Optional[Mapping[str, str]] = None) -> str:
-    """``DDGUARD_INTEGRATIONS``: "off" (default), "warn" (1/true/yes/on/warn) or "strict"."""
-    value = (environ if environ is not None else os.environ).get("DDGUARD_INTEGRATIONS", "")
-    value = value.strip().lower()
-    if value == "strict":
-        return "strict"
-    if value in _TRUE or value == "warn":
-        return "warn"
-    return "off"
-
-
-def cache_dir() -> str:
-    """ddguard's user cache: the startup cache, the build stamps, ``db update``'s copy."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "ddguard")
 
 
 class ProjectConfig(NamedTuple):

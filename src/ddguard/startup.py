@@ -145,14 +145,15 @@ def require(mode: Optional[str] = None, *, installed: bool = False) -> Optional[
 
 def _mode(mode: Optional[str]) -> str:
     if mode is None:
-        value = os.environ.get("DDGUARD_MODE", "").strip().lower() or "strict"
-        if value not in MODES:
-            _warn(f"unknown DDGUARD_MODE={value[:40]!r} (use strict, warn or off); using strict")
-            return "strict"
-        return value
+        from ddguard.environment import mode_problem, mode_value
+
+        problem = mode_problem()
+        if problem is not None:
+            _warn(f"unknown DDGUARD_MODE={problem!r} (use strict, warn or off); using strict")
+        return mode_value()
     from ddguard.config import parse_mode
 
-    return parse_mode(mode).value
+    return parse_mode(mode).value  # a caller's value: the only time config (and typing) loads
 
 
 def _act(outcome: Outcome, mode: str) -> None:
@@ -169,7 +170,7 @@ def _act(outcome: Outcome, mode: str) -> None:
 def _check_integrations(mode: str) -> None:
     """``DDGUARD_INTEGRATIONS``: the installed libraries against the installed ddtrace's
     line. Warns per finding; with ``strict`` (and strict mode) refuses a below-minimum one."""
-    from ddguard.config import integrations_setting
+    from ddguard.environment import integrations_setting
 
     setting = integrations_setting()
     if setting == "off":
@@ -309,7 +310,7 @@ def _version_of(dist_info_name: str) -> str:
 
 
 def cache_path() -> str:
-    from ddguard.config import cache_dir
+    from ddguard.environment import cache_dir
 
     return os.path.join(cache_dir(), "startup-cache.txt")
 
@@ -328,7 +329,7 @@ def cache_key(locations: List[Location]) -> str:
     """What a verdict depends on: ddtrace's metadata (path, WHEEL file, version), the
     interpreter and platform, ddguard's version and its database."""
     from ddguard import __version__
-    from ddguard.config import cache_dir
+    from ddguard.environment import cache_dir
 
     try:
         libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
