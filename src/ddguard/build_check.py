@@ -16,7 +16,7 @@ from ddguard.build_config import BuildConfig, load_toml, read_config, skipped
 
 if TYPE_CHECKING:
     from ddguard.api import Report
-    from ddguard.pins import Pin
+    from ddguard.model import Pin
 
 # Set by a hook that has checked the project, so that a second guard in the same process
 # (the setuptools plugin under ddguard.build) does not check it again.
@@ -36,9 +36,10 @@ def is_ddtrace_requirement(text: str) -> bool:
 def requirement_pins(
     found: Iterable[Tuple[str, Optional[str]]], path: str, lines: Optional[Sequence[str]] = None
 ) -> List[Pin]:
-    """Pins for requirement strings read as data from ``path`` (sources ``path:line``)."""
+    """Pins for requirement strings read as data from ``path`` (sources ``path:line``), each
+    given with the extra that declares it (None: a dependency)."""
     from ddguard.api import parse_ddtrace_requirement
-    from ddguard.pins import Pin
+    from ddguard.model import Origin, OriginKind, Pin
 
     if lines is None:
         try:
@@ -48,12 +49,13 @@ def requirement_pins(
             lines = []
     name = os.path.basename(path)
     pins: List[Pin] = []
-    for text, context in found:
+    for text, extra in found:
         parsed = parse_ddtrace_requirement(text)
         needle = text.split(";", 1)[0].strip()
         line = next((i + 1 for i, row in enumerate(lines) if needle in row), None)
-        source = f"{name}:{line}" if line else name
-        pins.append(Pin(text, source, parsed.specifier, marker=parsed.marker, context=context))
+        kind = OriginKind.DEPENDENCY if extra is None else OriginKind.EXTRA
+        origin = Origin(kind, name, line, name=extra)
+        pins.append(Pin(text=text, specifier=parsed.specifier, origin=origin, marker=parsed.marker))
     return pins
 
 

@@ -37,7 +37,6 @@ Minor = Tuple[int, int]
 Requirement = Union[str, "Pin"]
 
 _DDTRACE_LINE = re.compile(r"^\s*ddtrace\s*($|[<>=!~;\[@ (])", re.IGNORECASE)
-_CONTEXT_NAME = re.compile(r"""['"]([^'"]+)['"]""")
 
 
 # --- the mode switch and [tool.ddguard] ---------------------------------------------------
@@ -156,27 +155,13 @@ def project_pins(
     root: Path, extras: Collection[str] = (), groups: Collection[str] = ()
 ) -> Tuple[List[Pin], List[str]]:
     """The ddtrace pins an install of the project at ``root`` pulls in (its dependencies,
-    the named extras and dependency groups), read from pyproject.toml; never runs setup.py."""
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return [], []
-    from ddguard.pins import read_pyproject
+    the named extras and dependency groups, with the groups these include), read from
+    pyproject.toml; never runs setup.py."""
+    from ddguard import sources
+    from ddguard.pins import note_text
 
-    scan = read_pyproject(str(pyproject))
-    wanted = {_normal(e) for e in extras}
-    wanted_groups = {_normal(g) for g in groups}
-    chosen = []
-    for pin in scan.pins:
-        context = (pin.context or "").lower()
-        named = _CONTEXT_NAME.search(pin.context or "")
-        name = _normal(named.group(1)) if named else ""
-        if (
-            not context
-            or (context.startswith("extra") and name in wanted)
-            or (context.startswith("group") and name in wanted_groups)
-        ):
-            chosen.append(pin)
-    return chosen, list(scan.notes)
+    scan = sources.project_pins(str(root), extras, groups)
+    return list(scan.pins), [note_text(n) for n in scan.notes]
 
 
 def refusals(report: Report) -> List[str]:
@@ -184,10 +169,6 @@ def refusals(report: Report) -> List[str]:
     from ddguard.report import paragraph
 
     return [paragraph(r) for r in report.results if r.refused]
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 # --- installer plugins: the environment and the project's whole Python range --------------

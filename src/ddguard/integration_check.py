@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ddguard import integration_ranges
-from ddguard.installed import canonical
+from ddguard.sources.names import canonical
 
 if TYPE_CHECKING:
     from ddguard.api import Report
@@ -119,7 +119,7 @@ def findings_for(
     """``report`` with integration findings for every (target, ddtrace line) it judged:
     installed versions, ``pins`` already read (the CLI's one scan), and the pins of
     ``files``/``projects`` (read here)."""
-    from ddguard import installed as installed_module
+    from ddguard.sources import installed as installed_module
 
     wanted = known_packages()
     versions = (
@@ -169,7 +169,7 @@ def installed_findings(
 ) -> List[IntegrationFinding]:
     """For the startup check (``DDGUARD_INTEGRATIONS=1``): the distributions on ``sys.path``
     against the ranges of ``ddtrace_version``'s line (~1 ms; no importlib.metadata)."""
-    from ddguard import installed as installed_module
+    from ddguard.sources import installed as installed_module
 
     versions = installed_module.versions(spelled=known_packages())
     return integration_ranges.integration_findings(ddtrace_version, target, versions, strict=strict)

@@ -78,7 +78,7 @@ def _ddtrace_requirements(
         for item in _lines(items):
             if is_ddtrace_requirement(item):
                 text = f"{item}; {marker}" if marker and ";" not in item else item
-                yield text, f"extra {extra_name!r}"
+                yield text, extra_name
 
 
 def _lines(value: Any) -> List[str]:
@@ -92,7 +92,7 @@ def _pins(root: str, found: List[Tuple[str, Optional[str]]]) -> List[Any]:
     from ddguard.build_check import requirement_pins
 
     pins: List[Any] = []
-    for text, context in found:
+    for text, extra in found:
         path = os.path.join(root, "setup.py")
         for name in PROJECT_FILES:
             candidate = os.path.join(root, name)
@@ -103,5 +103,5 @@ def _pins(root: str, found: List[Tuple[str, Optional[str]]]) -> List[Any]:
                         break
             except OSError:
                 continue
-        pins.extend(requirement_pins([(text, context)], path))
+        pins.extend(requirement_pins([(text, extra)], path))
     return pins

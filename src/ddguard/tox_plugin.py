@@ -164,21 +164,24 @@ def env_pins(tox_env: Any, deps: Any) -> Tuple[List[Pin], List[str]]:
             _parsed_pins(constraints.requirements, inline, f"[testenv:{tox_env.name}] constraints")
         )
     notes: List[str] = []
+    root = Path(tox_env.core["package_root"])
+    groups: Set[str] = set(_conf(tox_env, "dependency_groups", set()))
     if getattr(tox_env, "package_env", None) is not None:
-        root = Path(tox_env.core["package_root"])
         extras: Set[str] = set(_conf(tox_env, "extras", set()))
-        groups: Set[str] = set(_conf(tox_env, "dependency_groups", set()))
         project, notes = project_pins(root, extras, groups)
         found.extend(project)
+    elif groups:  # tox installs dependency groups without the package too
+        from ddguard.model import OriginKind
+
+        project, notes = project_pins(root, (), groups)
+        found.extend(p for p in project if p.origin.kind is OriginKind.GROUP)
     return found, notes
 
 
 def _parsed_pins(parsed_lines: Any, inline: str, inline_name: str) -> List[Pin]:
     """Pins of tox's parsed requirement lines; ``-c`` lines are constraint pins."""
-    import dataclasses
-
     from ddguard.guard import names_ddtrace, pin_from_text
-    from ddguard.pins import PinKind
+    from ddguard.model import OriginKind
 
     found: List[Pin] = []
     for parsed in parsed_lines:
@@ -192,7 +195,7 @@ def _parsed_pins(parsed_lines: Any, inline: str, inline_name: str) -> List[Pin]:
         if pin is None:
             continue
         if (getattr(parsed, "options", None) or {}).get("is_constraint"):
-            pin = dataclasses.replace(pin, kind=PinKind.CONSTRAINT, context="constraint")
+            pin = pin._replace(origin=pin.origin._replace(kind=OriginKind.CONSTRAINT))
         found.append(pin)
     return found
 

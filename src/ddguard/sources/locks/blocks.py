@@ -1,0 +1,297 @@
+"""What the TOML lock readers share: reading a lock by block, typed access to a block's
+fields, the edges that require a package, and the locked Pin.
+
+Big TOML locks are read by block, not parsed whole: literal searches (run in C) find the
+``[[package]]`` headers and the places that mention ddtrace, and only the blocks holding
+those mentions are parsed (tomllib on a 5,000-package lock takes most of a second; this
+takes milliseconds). Files under 256 KiB are also parsed whole, so malformed small locks
+are refused. Headers must be written as lockers write them (``[[package]]`` at the start
+of a line): any other spelling would hide entries from the block search, so it is refused.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+
+from ddguard.errors import InputError
+from ddguard.model import Origin, OriginKind, Pin, Reference, Scan
+from ddguard.sources.names import DDTRACE, Names, canonical
+from ddguard.sources.requirement import exact, or_markers, wheel_facts
+from ddguard.sources.text import QuotingError, describe, load_toml
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
+_WHOLE_PARSE_LIMIT = 256 * 1024
+_CHUNK = 1 << 20
+
+
+class Block:
+    """One ``[[array]]`` entry: its text, the line of its header, its parsed table."""
+
+    def __init__(self, path: str, text: str, line: int, data: Dict[str, Any]) -> None:
+        self.path = path
+        self.text = text
+        self.line = line  # 1-based line of the block header
+        self.data = data
+
+    def line_of(self, needle: str) -> int:
+        at = self.text.find(needle)
+        return self.line if at < 0 else self.line + self.text.count("\n", 0, at)
+
+    def wrong(self, key: str, what: str, value: Any) -> InputError:
+        return InputError(
+            f"{key} must be {what}, not {describe(value)}", self.path, self.line_of(f"{key} =")
+        )
+
+    def text_field(self, key: str) -> Optional[str]:
+        value = self.data.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        raise self.wrong(key, "a string", value)
+
+    def table(self, key: str) -> Dict[str, Any]:
+        value = self.data.get(key)
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            return value
+        raise self.wrong(key, "a table", value)
+
+    def array(self, key: str) -> List[Any]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        raise self.wrong(key, "an array", value)
+
+    def tables(self, key: str) -> List[Dict[str, Any]]:
+        found = self.array(key)
+        for value in found:
+            if not isinstance(value, dict):
+                raise self.wrong(f"{key} entries", "tables", value)
+        return found
+
+    def strings(self, key: str) -> List[str]:
+        found = self.array(key)
+        for value in found:
+            if not isinstance(value, str):
+                raise self.wrong(f"{key} entries", "strings", value)
+        return found
+
+    def item_text(self, item: Dict[str, Any], key: str, where: str) -> Optional[str]:
+        value = item.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        raise self.wrong(f"{where} {key}", "a string", value)
+
+    @property
+    def name(self) -> str:
+        name = self.text_field("name")
+        if not name:
+            raise InputError("a locked package has no name", self.path, self.line)
+        return name
+
+
+def _check_headers(text: str, path: str, array: str, starts: List[int]) -> None:
+    """Refuse what the block search would misread: ``[array]`` as a table, indented,
+    spaced or quoted headers. Counted in C; the slow search runs only on a mismatch."""
+    name = re.escape(array)
+    spelled = re.compile(r"(?:^|\n)[ \t]*\[[ \t]*\[?[ \t]*[\"']?" + name + r"[\"']?[ \t]*[\].]")
+    canonical_count = len(starts) + text.count(f"\n[{array}.") + text.count(f"\n[[{array}.")
+    canonical_count += text.startswith((f"[{array}.", f"[[{array}."))
+    if len(spelled.findall(text)) == canonical_count:
+        return
+    for match in spelled.finditer(text):
+        at = match.start() + match.group().startswith("\n")
+        if text.startswith((f"[[{array}]]", f"[{array}.", f"[[{array}."), at):
+            continue
+        line = text.count("\n", 0, at) + 1
+        if text.startswith(f"[{array}]", at):
+            raise InputError(
+                f"{array} must be an array of tables ([[{array}]]), not a table", path, line
+            )
+        raise InputError(
+            f"[[{array}]] headers must be written at the start of a line, as lockers write "
+            "them (ddguard finds entries by their headers)",
+            path,
+            line,
+        )
+
+
+def mentioned_blocks(
+    text: str, path: str, array: str, names: Names = DDTRACE
+) -> Tuple[List[Block], str]:
+    """The ``[[array]]`` blocks that mention ddtrace (when in ``names``) or are named one of
+    ``names`` (parsed), and the text before the first."""
+    whole = load_toml(text, path) if len(text) < _WHOLE_PARSE_LIMIT else None
+    header = f"\n[[{array}]]"
+    starts = [0] if text.startswith(header[1:]) else []
+    starts.extend(m.start() + 1 for m in re.finditer(re.escape(header), text))
+    prefix = r"\n\[(?!\[?" + re.escape(array) + r"[.\]])"
+    others = [m.start() + 1 for m in re.finditer(prefix, text)]
+    if text.startswith("[") and not text.startswith((f"[[{array}", f"[{array}")):
+        others.insert(0, 0)
+    _check_headers(text, path, array, starts)
+    if whole is not None:
+        entries = whole.get(array)
+        count = len(entries) if isinstance(entries, list) else 0
+        if count != len(starts) or (entries is not None and not isinstance(entries, list)):
+            key = re.search(r"(?:^|\n)[ \t]*" + re.escape(array) + r"[ \t]*=", text)
+            line = text.count("\n", 0, key.start()) + 1 + key.group().startswith("\n") if key else 1
+            what = "an inline array" if isinstance(entries, list) else describe(entries)
+            raise InputError(
+                f"{array} must be written as [[{array}]] tables, not as {what}", path, line
+            )
+    ends = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(text)
+        at = bisect.bisect_right(others, start)
+        if at < len(others) and others[at] < end:
+            end = others[at]
+        ends.append(end)
+    head = text[: starts[0]] if starts else text
+    positions = _mentions(text) if "ddtrace" in names else []
+    if names != DDTRACE:
+        positions = sorted(positions + _named(text, array, names))
+    chosen: List[int] = []
+    for position in positions:
+        at = bisect.bisect_right(starts, position) - 1
+        if at >= 0 and position < ends[at] and (not chosen or chosen[-1] != at):
+            chosen.append(at)
+    blocks = []
+    for at in sorted(set(chosen)):
+        body = text[starts[at] : ends[at]]
+        line = text.count("\n", 0, starts[at]) + 1
+        entries = load_toml(body, path, first_line=line).get(array)
+        if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+            blocks.append(Block(path, body, line, entries[0]))
+    return blocks, head
+
+
+def _mentions(text: str) -> List[int]:
+    """Offsets of "ddtrace" in any case: a literal search of lowered 1 MiB chunks (a
+    case-blind regex is three times slower; lowering the whole text would copy it)."""
+    found: List[int] = []
+    for base in range(0, len(text), _CHUNK):
+        chunk = text[base : base + _CHUNK + 6]
+        lowered = chunk.lower()
+        if len(lowered) != len(chunk):
+            hits = [m.start() for m in re.finditer("ddtrace", chunk, re.I)]
+        else:
+            hits = []
+            at = lowered.find("ddtrace")
+            while at >= 0:
+                hits.append(at)
+                at = lowered.find("ddtrace", at + 7)
+        found.extend(base + h for h in hits if h < _CHUNK)
+    return found
+
+
+def _named(text: str, array: str, names: Names) -> List[int]:
+    """Offsets of the ``name = "X"`` first lines of ``[[array]]`` blocks whose X is one of
+    ``names``: lockers write the name first. One regex pass with a literal prefix; a
+    search per name would cost ~4 ms each on a 5 MB lock."""
+    pattern = re.compile(
+        r"\[\[" + re.escape(array) + r"\]\][ \t]*\r?\nname[ \t]*=[ \t]*[\"']([^\"'\n]+)"
+    )
+    return [m.start(1) for m in pattern.finditer(text) if canonical(m.group(1)) in names]
+
+
+def section(text: str, name: str) -> Optional[str]:
+    """The text of a top-level ``[name]`` table (``[metadata]``), up to the next header."""
+    found = re.search(r"^\[" + re.escape(name) + r"\][ \t]*\r?$", text, re.M)
+    if not found:
+        return None
+    end = re.compile(r"\n\[").search(text, found.end())
+    return text[found.start() : end.start() if end else len(text)]
+
+
+def tags(files: Sequence[str]) -> Tuple[str, ...]:
+    found: List[str] = []
+    for name in files:
+        facts = wheel_facts(name)
+        if facts:
+            found.extend(t for t in facts[1] if t not in found)
+    return tuple(found)
+
+
+class Edges:
+    """Who requires each wanted package, and under which markers (None: unconditionally).
+
+    Complete for ddtrace only (every block that mentions it is parsed); packages wanted by
+    other ``names`` are found by their own entry, so only its own markers apply to them."""
+
+    def __init__(self) -> None:
+        self.markers: Dict[str, List[Optional[str]]] = {}
+        self.requirers: Dict[str, List[str]] = {}
+
+    def add(self, requirer: str, dependency: str, marker: Optional[str]) -> None:
+        key = canonical(dependency)
+        if key == canonical(requirer):
+            return
+        self.markers.setdefault(key, []).append(marker)
+        found = self.requirers.setdefault(key, [])
+        if requirer not in found:
+            found.append(requirer)
+
+    def of(self, name: str) -> Tuple[List[Optional[str]], List[str]]:
+        key = canonical(name)
+        if key != "ddtrace":
+            return [], []
+        return self.markers.get(key, []), self.requirers.get(key, [])
+
+
+def edge_markers(edges: Sequence[Optional[str]]) -> List[str]:
+    """Markers under which ddtrace is required: empty when any edge is unconditional."""
+    if not edges or any(m is None for m in edges):
+        return []
+    return list(dict.fromkeys(m for m in edges if m))
+
+
+def locked_pin(
+    block: Block,
+    *,
+    origin: Origin,
+    version: Optional[str],
+    markers: Sequence[str],
+    files: Sequence[str],
+    reference: Optional[Reference] = None,
+) -> Pin:
+    """The Pin of a locked entry: ``==version`` unless it was built from a reference."""
+    from packaging.specifiers import SpecifierSet
+
+    line = block.line_of("name = ")
+    name = block.name
+    specifier = exact(version, block.path, line)
+    if reference is not None and reference.version is None:
+        specifier = SpecifierSet()
+    return Pin(
+        text=f"{name}=={version}" if version else name,
+        specifier=specifier,
+        origin=origin._replace(kind=OriginKind.LOCK, path=block.path, line=line),
+        name=name,
+        marker=or_markers(markers, block.path, line),
+        reference=reference,
+        wheel_tags=tags(files),
+    )
+
+
+def lock_scan(path: str, pins: List[Pin], python: Any) -> Scan:
+    """A lock's Scan; its Python range when it records a readable one."""
+    python_range: Optional[SpecifierSet] = None
+    if isinstance(python, str) and python:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            python_range = SpecifierSet(python)
+        except InvalidSpecifier:
+            raise QuotingError(
+                f"requires-python {python!r} is not a valid version range", path
+            ) from None
+    return Scan(
+        tuple(pins), (), python_range, python if python_range is not None else None, (path,)
+    )
