@@ -166,7 +166,9 @@ def _plain_ddtrace_specifier(text: str) -> Optional[DDTraceRequirement]:
 def parse_ddtrace_requirement(text: str) -> DDTraceRequirement:
     """A requirement string naming ddtrace; ``2.8.5`` alone means ``ddtrace==2.8.5``."""
     stripped = text.strip()
-    if stripped and stripped[0].isdigit():
+    if not stripped:  # "" would read as a bare "ddtrace" below
+        raise InputError("empty requirement: name one, e.g. 'ddtrace==2.8.5'")
+    if stripped[0].isdigit():
         stripped = f"ddtrace=={stripped}"
     elif stripped[:1] in "<>=!~":
         stripped = f"ddtrace{stripped}"

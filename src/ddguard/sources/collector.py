@@ -11,7 +11,7 @@ from ddguard.errors import InputError
 from ddguard.model import Note, Origin, Pin, Scan
 from ddguard.sources.names import DDTRACE, Names, mentions_any, wanted
 from ddguard.sources.requirement import editable_pin, leading_name, make_pin
-from ddguard.sources.text import LineIndex, QuotingError, describe
+from ddguard.sources.text import LineIndex, QuotingError, describe, shown
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -54,7 +54,10 @@ class Collector:
         return value
 
     def wrong(self, what: str, value: Any, key: str, headers: Sequence[str]) -> InputError:
-        return InputError(f"{what}, not {describe(value)}", self.path, self.key_line(key, headers))
+        """A value of the wrong type (``what`` may quote a key of the file)."""
+        return QuotingError(
+            f"{what}, not {describe(value)}", self.path, self.key_line(key, headers)
+        )
 
     def strings(
         self,
@@ -120,7 +123,7 @@ class Collector:
             line = self.index.header(*headers) + 1
             found = self.index.find([text], max(line - 1, 0), claim=False)
             raise QuotingError(
-                f"{key} {text!r} is not a valid version range", self.path, found or line
+                f"{key} {shown(text)} is not a valid version range", self.path, found or line
             ) from None
         if self.python_range is None:
             self.python_range = spec

@@ -11,7 +11,7 @@ from ddguard.model import Origin, OriginKind, Pin, Scan
 from ddguard.sources.interface import Reader
 from ddguard.sources.names import DDTRACE, Names
 from ddguard.sources.requirement import make_pin
-from ddguard.sources.text import QuotingError, read_text
+from ddguard.sources.text import QuotingError, read_text, shown
 
 Entry = Tuple[str, str, List[Tuple[int, str]]]  # section, key, [(line, value line)]
 
@@ -36,7 +36,9 @@ def entries(text: str, path: str, offset: int = 0) -> Iterator[Entry]:
             continue
         if raw[:1] in (" ", "\t"):
             if key is None:
-                raise QuotingError(f"indented line {stripped!r} continues no key", path, number)
+                raise QuotingError(
+                    f"indented line {shown(stripped)} continues no key", path, number
+                )
             values.append((number, stripped))
             continue
         if section is not None and key is not None:
@@ -44,13 +46,13 @@ def entries(text: str, path: str, offset: int = 0) -> Iterator[Entry]:
         key, values = None, []
         if stripped.startswith("["):
             if not stripped.endswith("]"):
-                raise QuotingError(f"unclosed section header {stripped!r}", path, number)
+                raise QuotingError(f"unclosed section header {shown(stripped)}", path, number)
             section = stripped[1:-1].strip()
             continue
         name, sep, value = split_key(stripped)
         if section is None or not sep:
             raise QuotingError(
-                f"cannot read line {stripped!r} (expected key = value)", path, number
+                f"cannot read line {shown(stripped)} (expected key = value)", path, number
             )
         key = name.strip().lower()
         values = [(number, value)] if value else []
@@ -79,7 +81,9 @@ def read_setup_cfg(path: str, names: Names = DDTRACE) -> Scan:
                 python_range = SpecifierSet(python_text)
             except InvalidSpecifier:
                 raise QuotingError(
-                    f"python_requires {python_text!r} is not a valid version range", path, number
+                    f"python_requires {shown(python_text)} is not a valid version range",
+                    path,
+                    number,
                 ) from None
             continue
         if section == "options" and key in _SETUP_ORIGINS:

@@ -11,7 +11,7 @@ from ddguard.sources.interface import Reader
 from ddguard.sources.names import DDTRACE, Names, wanted
 from ddguard.sources.poetry import inline
 from ddguard.sources.requirement import and_markers, parse_marker, url_reference
-from ddguard.sources.text import QuotingError, describe, load_toml, read_text
+from ddguard.sources.text import QuotingError, describe, load_toml, read_text, shown
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -104,7 +104,7 @@ def pipfile_pin(key: str, value: Any, origin: Origin) -> Pin:
     try:
         specifier = SpecifierSet(spec_text)
     except InvalidSpecifier:
-        raise QuotingError(f"{key}: cannot read version {version!r}", path, line) from None
+        raise QuotingError(f"{key}: cannot read version {shown(version)}", path, line) from None
     return Pin(
         text=f"{key} = {inline(value)}",
         specifier=specifier,

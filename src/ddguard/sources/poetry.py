@@ -11,7 +11,7 @@ from ddguard.model import Origin, OriginKind, Pin, Reference, ReferenceKind
 from ddguard.sources.collector import Collector
 from ddguard.sources.names import canonical, wanted
 from ddguard.sources.requirement import and_markers, file_reference, parse_marker, referenced
-from ddguard.sources.text import describe
+from ddguard.sources.text import QuotingError, describe, shown
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -43,7 +43,7 @@ def poetry_specifier(text: str) -> str:
         while stop < end and text[stop] in _VERSION_CHARS:
             stop += 1
         if start == end or not "0" <= text[start] <= "9":
-            raise ValueError(f"cannot read {text!r}")
+            raise ValueError(f"cannot read {shown(text)}")
         parts.extend(_translate(op or "==", text[start:stop]))
         at = stop
     return ",".join(parts)
@@ -56,7 +56,7 @@ def _translate(op: str, version: str) -> List[str]:
         try:
             release = list(Version(version).release)
         except InvalidVersion:
-            raise ValueError(f"{version!r} is not a version") from None
+            raise ValueError(f"{shown(version)} is not a version") from None
         given = len(version.split("+")[0].split("."))
         release = release[:given] or [0]
         if op == "^":
@@ -93,10 +93,14 @@ def read_poetry(tool: Dict[str, Any], c: Collector) -> None:
     extras: Dict[str, List[str]] = {}
     for extra, members in c.table(tool, "extras", header).items():
         if not isinstance(members, list):
-            raise c.wrong(f"extra {extra!r} must be an array", members, extra, [f"{header}.extras"])
+            raise c.wrong(
+                f"extra {shown(extra)} must be an array", members, extra, [f"{header}.extras"]
+            )
         for name in members:
             if not isinstance(name, str):
-                raise c.wrong(f"extra {extra!r} must list names", name, extra, [f"{header}.extras"])
+                raise c.wrong(
+                    f"extra {shown(extra)} must list names", name, extra, [f"{header}.extras"]
+                )
             if wanted(name.split("[", 1)[0], c.names):
                 extras.setdefault(canonical(name.split("[", 1)[0]), []).append(extra)
     tables: List[Tuple[str, Dict[str, Any], Origin]] = [
@@ -184,7 +188,7 @@ def poetry_pin(key: str, item: Any, origin: Origin) -> Pin:
         try:
             text = python_marker(python)
         except ValueError as exc:
-            raise InputError(f"python {python!r}: {exc}", path, line) from None
+            raise QuotingError(f"python {shown(python)}: {exc}", path, line) from None
         if text:
             markers.append(parse_marker(text, path, line))
     platform = _text(table, "platform", key, origin)
@@ -223,8 +227,8 @@ def poetry_pin(key: str, item: Any, origin: Origin) -> Pin:
                 try:
                     specifier = SpecifierSet(translated)
                 except InvalidSpecifier:
-                    raise InputError(
-                        f"{key}: cannot read version constraint {inline(item)}", path, line
+                    raise QuotingError(
+                        f"{key}: cannot read version constraint {shown(inline(item))}", path, line
                     ) from None
     if specifier is None:
         specifier = referenced(reference) if reference is not None else SpecifierSet()

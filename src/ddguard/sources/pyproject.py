@@ -16,7 +16,7 @@ from ddguard.sources.collector import Collector
 from ddguard.sources.interface import Reader
 from ddguard.sources.names import DDTRACE, Names, canonical
 from ddguard.sources.poetry import read_poetry
-from ddguard.sources.text import MAX_NESTING, QuotingError, describe, load_toml, read_text
+from ddguard.sources.text import MAX_NESTING, QuotingError, describe, load_toml, read_text, shown
 
 
 def read_pyproject(path: str, names: Names = DDTRACE) -> Scan:
@@ -83,11 +83,14 @@ def dependency_groups(groups: Dict[str, Any], c: Collector) -> None:
     by_name: Dict[str, str] = {}
     for name, values in groups.items():
         if canonical(name) in by_name:
-            raise QuotingError(f"dependency group {name!r} is defined twice", c.path, header)
+            raise QuotingError(f"dependency group {shown(name)} is defined twice", c.path, header)
         by_name[canonical(name)] = name
         if not isinstance(values, list):
             raise c.wrong(
-                f"dependency group {name!r} must be an array", values, name, ["dependency-groups"]
+                f"dependency group {shown(name)} must be an array",
+                values,
+                name,
+                ["dependency-groups"],
             )
     includes: Dict[str, List[str]] = {name: [] for name in groups}
     included_by: Dict[str, List[str]] = {name: [] for name in groups}
@@ -99,9 +102,9 @@ def dependency_groups(groups: Dict[str, Any], c: Collector) -> None:
             found = by_name.get(canonical(target)) if isinstance(target, str) else None
             if found is None or set(value) != {"include-group"}:
                 line = c.index.find(["include-group"], header - 1, claim=False)
-                shown = target if isinstance(target, str) else describe(target)
+                what = shown(target) if isinstance(target, str) else describe(target)
                 raise QuotingError(
-                    f"dependency group {name!r} includes unknown group {shown!r}", c.path, line
+                    f"dependency group {shown(name)} includes unknown group {what}", c.path, line
                 )
             includes[name].append(found)
             included_by[found].append(name)

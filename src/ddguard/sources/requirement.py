@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
 from ddguard.errors import InputError
 from ddguard.model import Origin, Pin, Reference, ReferenceKind
 from ddguard.sources.names import DDTRACE, Names, canonical, wanted
-from ddguard.sources.text import QuotingError
+from ddguard.sources.text import QuotingError, detail, shown
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -63,7 +63,7 @@ def parse_marker(text: str, path: Optional[str], line: Optional[int]) -> Marker:
         marker = Marker(text)
     except InvalidMarker as exc:
         raise QuotingError(
-            f"invalid environment marker {text!r}: {str(exc).splitlines()[0]}", path, line
+            f"invalid environment marker {shown(text)}: {detail(exc)}", path, line
         ) from None
     except RecursionError:
         raise QuotingError("invalid environment marker: nested too deeply", path, line) from None
@@ -81,8 +81,7 @@ def check_marker(marker: Marker, path: Optional[str], line: Optional[int]) -> No
             ) from None
         except Exception as exc:  # UndefinedComparison, InvalidVersion...: packaging's own
             raise QuotingError(
-                f"environment marker {str(marker)!r} cannot be evaluated: "
-                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                f"environment marker {shown(str(marker))} cannot be evaluated: {detail(exc)}",
                 path,
                 line,
             ) from None
@@ -155,7 +154,7 @@ def exact(version: Optional[str], path: Optional[str], line: Optional[int]) -> S
     try:
         return SpecifierSet(f"=={version}")
     except InvalidSpecifier:
-        raise QuotingError(f"version {version!r} is not a valid version", path, line) from None
+        raise QuotingError(f"version {shown(version)} is not a valid version", path, line) from None
 
 
 def referenced(reference: Reference) -> SpecifierSet:
@@ -177,7 +176,9 @@ def make_pin(
         raise InputError("empty requirement", path, line)
     name = leading_name(stripped)
     if name is None:
-        raise QuotingError(f"cannot read requirement {stripped!r}: no project name", path, line)
+        raise QuotingError(
+            f"cannot read requirement {shown(stripped)}: no project name", path, line
+        )
     if not wanted(name, names):
         return None
     plain = _plain_specifier(stripped, name)
@@ -189,7 +190,7 @@ def make_pin(
         requirement = Requirement(stripped)
     except InvalidRequirement as exc:
         raise QuotingError(
-            f"cannot read requirement {stripped!r}: {str(exc).splitlines()[0]}", path, line
+            f"cannot read requirement {shown(stripped)}: {detail(exc)}", path, line
         ) from None
     except RecursionError:
         raise QuotingError(

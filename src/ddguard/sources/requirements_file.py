@@ -25,7 +25,7 @@ from ddguard.sources.requirement import (
     make_pin,
     reference_pin,
 )
-from ddguard.sources.text import MAX_NESTING, QuotingError, read_text
+from ddguard.sources.text import MAX_NESTING, QuotingError, read_text, shown
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -207,7 +207,7 @@ def _drive(root: _Frame, state: ReadState) -> None:
             )
         if not os.path.lexists(include.target):
             raise QuotingError(
-                f"included file {include.value!r} does not exist", frame.path, include.number
+                f"included file {shown(include.value)} does not exist", frame.path, include.number
             )
         try:
             text = read_text(include.target)
@@ -215,7 +215,7 @@ def _drive(root: _Frame, state: ReadState) -> None:
             if exc.line is not None:
                 raise
             raise QuotingError(
-                f"included file {include.value!r} {exc.message}", frame.path, include.number
+                f"included file {shown(include.value)} {exc.message}", frame.path, include.number
             ) from None
         state.read.add(target_real)
         state.files.append(include.target)
@@ -262,7 +262,7 @@ def _include_options(options: str, path: str, line: int) -> Iterator[Tuple[str, 
     try:
         tokens = shlex.split(options)
     except ValueError as exc:
-        raise QuotingError(f"cannot read options {options!r}: {exc}", path, line) from None
+        raise QuotingError(f"cannot read options {shown(options)}: {exc}", path, line) from None
     index = 0
     while index < len(tokens):
         token = tokens[index]

@@ -37,6 +37,19 @@ class QuotingError(InputError):
     """An InputError whose message quotes the content of the file it names."""
 
 
+def shown(text: str, limit: int = 120) -> str:
+    """``text`` quoted for a one-line message: repr (escapes line breaks and control
+    characters), cut after ``limit`` characters."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
+
+
+def detail(exc: BaseException, limit: int = 160) -> str:
+    """The first line of an exception's message, cut after ``limit`` characters."""
+    lines = str(exc).splitlines()
+    first = lines[0] if lines else type(exc).__name__
+    return first if len(first) <= limit else first[:limit] + "..."
+
+
 def read_text(path: str, limit: int = TEXT_LIMIT) -> str:
     """The text of the regular file ``path``: UTF-8 with or without a BOM (CRLF is left to
     the line splitting), at most ``limit`` bytes."""
@@ -49,17 +62,19 @@ def read_text(path: str, limit: int = TEXT_LIMIT) -> str:
         raise InputError("is a directory, not a file", path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
             what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
             if what == "a directory":
                 raise InputError("is a directory, not a file", path)
             raise InputError(f"is {what}, not a regular file: ddguard reads only files", path)
-        try:
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+    finally:
+        os.close(descriptor)
     if len(data) > limit:
         raise InputError(f"larger than {limit // MIB} MiB: not read", path)
     try:
@@ -116,7 +131,7 @@ def load_json(text: str, path: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
     except ValueError as exc:  # a number with thousands of digits
-        raise InputError(f"invalid JSON: {str(exc).splitlines()[0]}", path) from None
+        raise InputError(f"invalid JSON: {detail(exc)}", path) from None
 
 
 def deep_line(text: str, depth: int = MAX_NESTING) -> int:

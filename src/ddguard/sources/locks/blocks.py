@@ -19,7 +19,7 @@ from ddguard.errors import InputError
 from ddguard.model import Origin, OriginKind, Pin, Reference, Scan
 from ddguard.sources.names import DDTRACE, Names, canonical
 from ddguard.sources.requirement import exact, or_markers, wheel_facts
-from ddguard.sources.text import QuotingError, describe, load_toml
+from ddguard.sources.text import QuotingError, describe, load_toml, shown
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -42,7 +42,7 @@ class Block:
         return self.line if at < 0 else self.line + self.text.count("\n", 0, at)
 
     def wrong(self, key: str, what: str, value: Any) -> InputError:
-        return InputError(
+        return QuotingError(
             f"{key} must be {what}, not {describe(value)}", self.path, self.line_of(f"{key} =")
         )
 
@@ -100,16 +100,20 @@ def _check_headers(text: str, path: str, array: str, starts: List[int]) -> None:
     """Refuse what the block search would misread: ``[array]`` as a table, indented,
     spaced or quoted headers. Counted in C; the slow search runs only on a mismatch."""
     name = re.escape(array)
-    spelled = re.compile(r"(?:^|\n)[ \t]*\[[ \t]*\[?[ \t]*[\"']?" + name + r"[\"']?[ \t]*[\].]")
+    # a literal "\n" first: the search then runs at C speed (an "(?:^|\n)" would not)
+    spelled = re.compile(r"\n[ \t]*\[[ \t]*\[?[ \t]*[\"']?" + name + r"[\"']?[ \t]*[\].]")
+    framed = "\n" + text[:4096]  # the first line, seen through the same pattern
     canonical_count = len(starts) + text.count(f"\n[{array}.") + text.count(f"\n[[{array}.")
     canonical_count += text.startswith((f"[{array}.", f"[[{array}."))
-    if len(spelled.findall(text)) == canonical_count:
+    found = len(spelled.findall(text)) + bool(spelled.match(framed))
+    if found == canonical_count:
         return
+    text = "\n" + text
     for match in spelled.finditer(text):
-        at = match.start() + match.group().startswith("\n")
+        at = match.start() + 1
         if text.startswith((f"[[{array}]]", f"[{array}.", f"[[{array}."), at):
             continue
-        line = text.count("\n", 0, at) + 1
+        line = text.count("\n", 0, at)
         if text.startswith(f"[{array}]", at):
             raise InputError(
                 f"{array} must be an array of tables ([[{array}]]), not a table", path, line
@@ -202,12 +206,20 @@ def _named(text: str, array: str, names: Names) -> List[int]:
 
 
 def section(text: str, name: str) -> Optional[str]:
-    """The text of a top-level ``[name]`` table (``[metadata]``), up to the next header."""
-    found = re.search(r"^\[" + re.escape(name) + r"\][ \t]*\r?$", text, re.M)
-    if not found:
-        return None
-    end = re.compile(r"\n\[").search(text, found.end())
-    return text[found.start() : end.start() if end else len(text)]
+    """The text of a top-level ``[name]`` table (``[metadata]``), up to the next header
+    (literal searches: a multi-line regex would test every position of a big lock)."""
+    header = f"[{name}]"
+    at = 0 if text.startswith(header) else text.find("\n" + header) + 1
+    while at > 0 or text.startswith(header):
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if not text[at + len(header) : end].strip():
+            following = text.find("\n[", end)
+            return text[at : following if following >= 0 else len(text)]
+        at = text.find("\n" + header, end) + 1
+        if at == 0:
+            break
+    return None
 
 
 def tags(files: Sequence[str]) -> Tuple[str, ...]:
@@ -290,7 +302,7 @@ def lock_scan(path: str, pins: List[Pin], python: Any) -> Scan:
             python_range = SpecifierSet(python)
         except InvalidSpecifier:
             raise QuotingError(
-                f"requires-python {python!r} is not a valid version range", path
+                f"requires-python {shown(python)} is not a valid version range", path
             ) from None
     return Scan(
         tuple(pins), (), python_range, python if python_range is not None else None, (path,)

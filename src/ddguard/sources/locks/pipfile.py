@@ -10,7 +10,7 @@ from ddguard.sources.interface import Reader
 from ddguard.sources.locks.blocks import lock_scan
 from ddguard.sources.names import DDTRACE, Names, wanted
 from ddguard.sources.requirement import exact, parse_marker, url_reference
-from ddguard.sources.text import LineIndex, QuotingError, describe, load_json, read_text
+from ddguard.sources.text import LineIndex, QuotingError, describe, load_json, read_text, shown
 
 _REFERENCES = (
     ("git", ReferenceKind.VCS),
@@ -34,8 +34,8 @@ def read_pipfile_lock(path: str, names: Names = DDTRACE) -> Scan:
             continue
         start = (index.find([f'"{category}"'], 0, claim=False) or 1) - 1
         if not isinstance(table, dict):
-            raise InputError(
-                f"{category!r} must be an object, not {describe(table)}", path, start + 1
+            raise QuotingError(
+                f"{shown(category)} must be an object, not {describe(table)}", path, start + 1
             )
         for name, entry in table.items():
             if not wanted(name, names):
@@ -65,7 +65,7 @@ def _pin(name: str, entry: Dict[str, Any], category: str, path: str, line: int) 
 
     version = text("version")
     if version is not None and not version.startswith("=="):
-        raise QuotingError(f"{name}: version {version!r} is not ==VERSION", path, line)
+        raise QuotingError(f"{name}: version {shown(version)} is not ==VERSION", path, line)
     pinned = version[2:] if version else None
     reference: Optional[Reference] = None
     for key, kind in _REFERENCES:
