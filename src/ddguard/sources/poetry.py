@@ -140,6 +140,9 @@ def _entry(key: str, value: Any, header: str, origin: Origin, c: Collector) -> N
     key_line = c.index.find_key(key, start) or (start + 1 if start >= 0 else 1)
     items = value if isinstance(value, list) else [value]
     for item in items:
+        if isinstance(value, list) and not isinstance(item, dict):
+            message = f"{key}: multiple constraints must be tables, not {describe(item)}"
+            raise QuotingError(message, c.path, key_line)
         line = key_line
         if isinstance(value, list) and isinstance(item, dict):
             needle = item.get("version") or item.get("python") or item.get("markers")

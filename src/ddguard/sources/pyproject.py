@@ -100,12 +100,15 @@ def dependency_groups(groups: Dict[str, Any], c: Collector) -> None:
                 continue
             target = value.get("include-group")
             found = by_name.get(canonical(target)) if isinstance(target, str) else None
-            if found is None or set(value) != {"include-group"}:
-                line = c.index.find(["include-group"], header - 1, claim=False)
-                what = shown(target) if isinstance(target, str) else describe(target)
-                raise QuotingError(
-                    f"dependency group {shown(name)} includes unknown group {what}", c.path, line
-                )
+            if found is None:
+                line = c.index.find(["include-group"], header - 1, claim=False) or header
+                if isinstance(target, str):
+                    what = f"includes unknown group {shown(target)}"
+                elif target is None:
+                    what = "holds a table without include-group"
+                else:
+                    what = f"includes {describe(target)}, not a group name"
+                raise QuotingError(f"dependency group {shown(name)} {what}", c.path, line)
             includes[name].append(found)
             included_by[found].append(name)
     _check_cycles(includes, c, header)

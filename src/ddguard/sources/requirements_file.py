@@ -244,6 +244,8 @@ def _includes(
             if "://" in value:
                 state.notes.append(Note(NoteCode.URL_NOT_FETCHED, path, number, text=value))
                 continue
+            if "\x00" in value:
+                raise QuotingError(f"included file {shown(value)} is not a file name", path, number)
             target = value if os.path.isabs(value) else os.path.normpath(os.path.join(base, value))
             child = Origin(OriginKind.CONSTRAINT) if flag == "constraint" else origin
             yield _Include(target, value, number, child)

@@ -53,6 +53,8 @@ def detail(exc: BaseException, limit: int = 160) -> str:
 def read_text(path: str, limit: int = TEXT_LIMIT) -> str:
     """The text of the regular file ``path``: UTF-8 with or without a BOM (CRLF is left to
     the line splitting), at most ``limit`` bytes."""
+    if "\x00" in path:
+        raise InputError(f"not a file name: {shown(path)}")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         descriptor = os.open(path, flags | getattr(os, "O_BINARY", 0))

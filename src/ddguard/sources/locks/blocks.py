@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 from ddguard.errors import InputError
 from ddguard.model import Origin, OriginKind, Pin, Reference, Scan
 from ddguard.sources.names import DDTRACE, Names, canonical
-from ddguard.sources.requirement import exact, or_markers, wheel_facts
+from ddguard.sources.requirement import exact, or_markers, parse_marker, wheel_facts
 from ddguard.sources.text import QuotingError, describe, load_toml, shown
 
 if TYPE_CHECKING:
@@ -87,6 +87,14 @@ class Block:
         if value is None or isinstance(value, str):
             return value
         raise self.wrong(f"{where} {key}", "a string", value)
+
+    def marker(self, text: Optional[str], near: str) -> Optional[str]:
+        """An edge's marker, checked on the line that writes it (``near`` when the marker
+        is not written as parsed)."""
+        if text is not None:
+            line = self.line_of(text) if text in self.text else self.line_of(near)
+            parse_marker(text, self.path, line)
+        return text
 
     @property
     def name(self) -> str:

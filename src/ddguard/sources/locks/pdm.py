@@ -33,7 +33,7 @@ def read_pdm_lock(path: str, names: Names = DDTRACE) -> Scan:
             found = _DEP_NAME.match(dep)
             if found and wanted(found.group(1), names):
                 _, _, marker = dep.partition(";")
-                edges.add(block.name, found.group(1), marker.strip() or None)
+                edges.add(block.name, found.group(1), block.marker(marker.strip() or None, dep))
     pins: List[Pin] = []
     for block in blocks:
         name = block.name

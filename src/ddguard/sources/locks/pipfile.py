@@ -44,16 +44,25 @@ def read_pipfile_lock(path: str, names: Names = DDTRACE) -> Scan:
             if not isinstance(entry, dict):
                 raise InputError(f"{name}: expected an object, not {describe(entry)}", path, line)
             pins.append(_pin(name, entry, category, path, line))
-    meta = doc.get("_meta")
+    return lock_scan(path, pins, _python(doc.get("_meta"), index, path))
+
+
+def _python(meta: Any, index: LineIndex, path: str) -> Optional[str]:
+    """``_meta.requires``: python_full_version, else python_version (as a range)."""
     requires = meta.get("requires") if isinstance(meta, dict) else None
-    python = None
-    if isinstance(requires, dict):
-        full, short = requires.get("python_full_version"), requires.get("python_version")
-        if isinstance(full, str):
-            python = "==" + full
-        elif isinstance(short, str):
-            python = "==" + short + ".*"
-    return lock_scan(path, pins, python)
+    if (meta is not None and not isinstance(meta, dict)) or (
+        requires is not None and not isinstance(requires, dict)
+    ):
+        line = index.find(['"requires"', '"_meta"'], 0, claim=False)
+        raise InputError("_meta.requires must be an object", path, line)
+    for key, suffix in (("python_full_version", ""), ("python_version", ".*")):
+        value = (requires or {}).get(key)
+        if value is not None:
+            if not isinstance(value, str):
+                line = index.find([f'"{key}"'], 0, claim=False)
+                raise InputError(f"{key} must be a string, not {describe(value)}", path, line)
+            return "==" + value + suffix
+    return None
 
 
 def _pin(name: str, entry: Dict[str, Any], category: str, path: str, line: int) -> Pin:

@@ -30,8 +30,10 @@ def read_poetry_lock(path: str, names: Names = DDTRACE) -> Scan:
             if not wanted(key, names):
                 continue
             for item in value if isinstance(value, list) else [value]:
+                if not isinstance(item, (str, dict)):
+                    raise block.wrong(f"dependencies {key}", "a string or a table", item)
                 marker = block.item_text(item, "markers", key) if isinstance(item, dict) else None
-                edges.add(block.name, key, marker)
+                edges.add(block.name, key, block.marker(marker, key))
     pins: List[Pin] = []
     for block in blocks:
         name = block.name

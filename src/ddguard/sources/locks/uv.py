@@ -49,7 +49,8 @@ def read_uv_lock(path: str, names: Names = DDTRACE) -> Scan:
             for dep in deps:
                 dependency = block.item_text(dep, "name", "dependencies")
                 if dependency and wanted(dependency, names):
-                    edges.add(name, dependency, block.item_text(dep, "marker", "dependencies"))
+                    marker = block.item_text(dep, "marker", "dependencies")
+                    edges.add(name, dependency, block.marker(marker, "dependencies"))
     pins: List[Pin] = []
     for block in blocks:
         name = block.name
