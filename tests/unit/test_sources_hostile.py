@@ -497,7 +497,7 @@ def test_a_file_outside_the_project_is_named_not_quoted(
     assert os.path.realpath(str(caught.value.path)) == str(
         (tmp_path / "outside" / "passwd").resolve()
     )
-    assert caught.value.line == 1 and "outside the project directory" in message
+    assert caught.value.line == 2 and "outside the project directory" in message
 
 
 def test_a_file_inside_the_project_is_quoted(tmp_path: Path) -> None:
@@ -583,7 +583,7 @@ def test_cli_fifo_and_outside_include(tmp_path: Path, capsys) -> None:
     for argv in (["--project", str(project)], ["-r", str(project / "requirements.txt")]):
         assert cli.main(["check", *argv, *TARGET]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "secret-token" not in err and "passwd:1" in err
+        assert err.count("\n") == 1 and "secret-token" not in err and "passwd:2" in err
 
 
 def _project(files: dict) -> Path:

@@ -11,7 +11,7 @@ from ddguard.model import Origin, OriginKind, Pin, Scan
 from ddguard.sources.interface import Reader
 from ddguard.sources.names import DDTRACE, Names
 from ddguard.sources.requirement import make_pin
-from ddguard.sources.text import QuotingError, read_text, shown
+from ddguard.sources.text import DECLARATION_LIMIT, QuotingError, read_text, shown
 
 Entry = Tuple[str, str, List[Tuple[int, str]]]  # section, key, [(line, value line)]
 
@@ -70,7 +70,7 @@ _SETUP_ORIGINS = {
 def read_setup_cfg(path: str, names: Names = DDTRACE) -> Scan:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    text = read_text(path)
+    text = read_text(path, DECLARATION_LIMIT)
     pins: List[Pin] = []
     python_range = None
     python_text = None

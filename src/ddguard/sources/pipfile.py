@@ -11,7 +11,14 @@ from ddguard.sources.interface import Reader
 from ddguard.sources.names import DDTRACE, Names, wanted
 from ddguard.sources.poetry import inline
 from ddguard.sources.requirement import and_markers, parse_marker, url_reference
-from ddguard.sources.text import QuotingError, describe, load_toml, read_text, shown
+from ddguard.sources.text import (
+    DECLARATION_LIMIT,
+    QuotingError,
+    describe,
+    load_toml,
+    read_text,
+    shown,
+)
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -30,7 +37,7 @@ _MARKER_KEYS = (
 
 
 def read_pipfile(path: str, names: Names = DDTRACE) -> Scan:
-    text = read_text(path)
+    text = read_text(path, DECLARATION_LIMIT)
     doc = load_toml(text, path)
     c = Collector(path, text, names)
     requires = c.table(doc, "requires", "")

@@ -46,7 +46,7 @@ def poetry_specifier(text: str) -> str:
             raise ValueError(f"cannot read {shown(text)}")
         parts.extend(_translate(op or "==", text[start:stop]))
         at = stop
-    return ",".join(parts)
+    return ",".join(dict.fromkeys(parts))  # a clause written twice is judged once
 
 
 def _translate(op: str, version: str) -> List[str]:

@@ -16,11 +16,19 @@ from ddguard.sources.collector import Collector
 from ddguard.sources.interface import Reader
 from ddguard.sources.names import DDTRACE, Names, canonical
 from ddguard.sources.poetry import read_poetry
-from ddguard.sources.text import MAX_NESTING, QuotingError, describe, load_toml, read_text, shown
+from ddguard.sources.text import (
+    DECLARATION_LIMIT,
+    MAX_NESTING,
+    QuotingError,
+    describe,
+    load_toml,
+    read_text,
+    shown,
+)
 
 
 def read_pyproject(path: str, names: Names = DDTRACE) -> Scan:
-    text = read_text(path)
+    text = read_text(path, DECLARATION_LIMIT)
     collector = Collector(path, text, names)
     scan_pyproject(load_toml(text, path), collector)
     return collector.scan()

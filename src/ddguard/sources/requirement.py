@@ -7,8 +7,9 @@ Only text that names a wanted package is parsed fully: packaging's parser is the
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple, Union
 
 from ddguard.errors import InputError
 from ddguard.model import Origin, Pin, Reference, ReferenceKind
@@ -17,6 +18,7 @@ from ddguard.sources.text import QuotingError, detail, shown
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
+    from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
 
 _NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
@@ -57,34 +59,61 @@ def leading_name(text: str) -> Optional[str]:
 
 def parse_marker(text: str, path: Optional[str], line: Optional[int]) -> Marker:
     """A marker that packaging can parse and evaluate, else a QuotingError naming it."""
+    found = _marker(text)
+    if isinstance(found, str):
+        raise QuotingError(found, path, line)
+    return found
+
+
+def check_marker(marker: Marker, path: Optional[str], line: Optional[int]) -> None:
+    problem = _evaluation_problem(str(marker))
+    if problem is not None:
+        raise QuotingError(problem, path, line)
+
+
+# Files repeat the same few markers and requirements: each text is parsed and checked once.
+
+
+@functools.lru_cache(maxsize=1024)
+def _marker(text: str) -> Union[Marker, str]:
+    """The parsed marker, or the message saying why it cannot be used."""
     from packaging.markers import InvalidMarker, Marker
 
     try:
         marker = Marker(text)
     except InvalidMarker as exc:
-        raise QuotingError(
-            f"invalid environment marker {shown(text)}: {detail(exc)}", path, line
-        ) from None
+        return f"invalid environment marker {shown(text)}: {detail(exc)}"
     except RecursionError:
-        raise QuotingError("invalid environment marker: nested too deeply", path, line) from None
-    check_marker(marker, path, line)
-    return marker
+        return "invalid environment marker: nested too deeply"
+    return _evaluation_problem(str(marker)) or marker
 
 
-def check_marker(marker: Marker, path: Optional[str], line: Optional[int]) -> None:
+@functools.lru_cache(maxsize=1024)
+def _evaluation_problem(text: str) -> Optional[str]:
+    from packaging.markers import Marker
+
+    marker = Marker(text)
     for environment in _ENVIRONMENTS:
         try:
             marker.evaluate(environment)
         except RecursionError:
-            raise QuotingError(
-                "invalid environment marker: nested too deeply", path, line
-            ) from None
+            return "invalid environment marker: nested too deeply"
         except Exception as exc:  # UndefinedComparison, InvalidVersion...: packaging's own
-            raise QuotingError(
-                f"environment marker {shown(str(marker))} cannot be evaluated: {detail(exc)}",
-                path,
-                line,
-            ) from None
+            return f"environment marker {shown(text)} cannot be evaluated: {detail(exc)}"
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _requirement(text: str) -> Union[Requirement, str]:
+    """The parsed PEP 508 requirement, or the message saying why it cannot be read."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(text)
+    except InvalidRequirement as exc:
+        return f"cannot read requirement {shown(text)}: {detail(exc)}"
+    except RecursionError:
+        return f"cannot read requirement {shown(text)}: nested too deeply"
 
 
 def and_markers(*markers: Optional[Marker]) -> Optional[Marker]:
@@ -184,21 +213,12 @@ def make_pin(
     plain = _plain_specifier(stripped, name)
     if plain is not None:
         return Pin(text=stripped, specifier=plain, origin=origin, name=name, marker=extra_marker)
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    try:
-        requirement = Requirement(stripped)
-    except InvalidRequirement as exc:
-        raise QuotingError(
-            f"cannot read requirement {shown(stripped)}: {detail(exc)}", path, line
-        ) from None
-    except RecursionError:
-        raise QuotingError(
-            f"cannot read requirement {stripped[:80]!r}...: nested too deeply", path, line
-        ) from None
+    requirement = _requirement(stripped)
+    if isinstance(requirement, str):
+        raise QuotingError(requirement, path, line)
     if requirement.marker is not None:
         check_marker(requirement.marker, path, line)
-    specifier = requirement.specifier
+    specifier = _unique(requirement.specifier)
     reference = None
     if requirement.url:
         reference = url_reference(requirement.url)
@@ -215,6 +235,15 @@ def make_pin(
     )
 
 
+def _unique(specifier: SpecifierSet) -> SpecifierSet:
+    """The same clauses, each once (judging costs a pass over the releases per clause)."""
+    if len(specifier) < 8:
+        return specifier
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(",".join(dict.fromkeys(str(s) for s in specifier)))
+
+
 def _plain_specifier(text: str, name: str) -> Optional[SpecifierSet]:
     """``name==1.2`` or ``name>=1,<2``, with no extras, marker or URL, read without
     packaging's requirement parser: its import costs more than a whole build-hook check."""
@@ -226,7 +255,7 @@ def _plain_specifier(text: str, name: str) -> Optional[SpecifierSet]:
     if rest[:1] not in ("", "<", ">", "=", "!", "~"):
         return None
     try:
-        return SpecifierSet(rest)
+        return _unique(SpecifierSet(rest))
     except InvalidSpecifier:
         return None  # the full parser says what is wrong
 

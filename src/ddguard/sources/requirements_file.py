@@ -74,6 +74,13 @@ def logical_lines(text: str) -> Iterator[Tuple[int, str]]:
     joined: List[str] = []
     first = 0
     for number, line in enumerate(text.splitlines(), 1):
+        if not joined and not line.endswith("\\"):  # the common case, kept cheap
+            if "#" in line:
+                line = strip_comment(line)
+            line = line.strip()
+            if line:
+                yield number, _expand(line) if "${" in line else line
+            continue
         comment = is_comment(line)
         if not line.endswith("\\") or comment:
             if comment:
@@ -93,7 +100,20 @@ def logical_lines(text: str) -> Iterator[Tuple[int, str]]:
 def _clean(number: int, line: str) -> Iterator[Tuple[int, str]]:
     line = strip_comment(line).strip()
     if line:
-        yield number, _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), line)
+        yield number, _expand(line)
+
+
+def _expand(line: str) -> str:
+    return _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), line)
+
+
+def might_name(line: str, names: Names) -> bool:
+    """Cheap prefilter: could this line (not an option line) name one of ``names``? A
+    line that cannot is not parsed at all (pip validates it when it installs)."""
+    lowered = line.lower().replace("_", "-").replace(".", "-")
+    return any(name in lowered for name in names) or (
+        "ddtrace" in names and "dd-trace-py" in lowered
+    )
 
 
 def split_args_options(line: str) -> Tuple[str, str]:
@@ -231,11 +251,14 @@ def _includes(
 ) -> Iterator[_Include]:
     """Reads the lines into ``state``, handing each include to the driver as it comes."""
     base = os.path.dirname(path)
+    names = state.names
     for number, line in lines:
+        if line[:1] != "-" and not might_name(line, names):
+            continue
         here = origin._replace(path=path, line=number)
         args, options = split_args_options(line)
         if args:
-            _add(state, requirement_line(args, here, state.names), marker)
+            _add(state, requirement_line(args, here, names), marker)
             continue
         for flag, value in _include_options(options, path, number):
             if flag == "editable":

@@ -15,13 +15,17 @@ import os
 import re
 import stat
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from array import array
+from typing import Any, Dict, Optional, Sequence, Set, Tuple
 
 from ddguard.errors import InputError
 
 MIB = 1024 * 1024
-TEXT_LIMIT = 8 * MIB  # requirements files, INI files, pyproject.toml, Pipfile, Pipfile.lock
-LOCK_LIMIT = 64 * MIB  # TOML locks, read by block (a 5,000-package uv.lock is ~5 MB)
+TEXT_LIMIT = 8 * MIB  # requirements files (100,000 lines are ~3 MB), Pipfile.lock
+DECLARATION_LIMIT = 2 * MIB  # pyproject.toml, Pipfile, setup.cfg, tox.ini: parsed whole
+# TOML locks, read by block (a 5,000-package uv.lock is ~5 MB); at worst Python keeps the
+# text four bytes a character (one character outside the BMP does it): ~100 MB
+LOCK_LIMIT = 24 * MIB
 MAX_NESTING = 100  # includes, dependency groups, tox substitutions: deeper is refused
 
 _KINDS = (
@@ -183,7 +187,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts: List[int] = [0]
+        self.starts = array("q", [0])  # offsets of line starts: 8 bytes a line, not 36
         self.starts.extend(m.end() for m in re.finditer("\n", text))
         self.used: Set[int] = set()  # claimed 0-based lines
         self._headers: Optional[Dict[str, int]] = None

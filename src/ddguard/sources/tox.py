@@ -17,7 +17,14 @@ from ddguard.sources.interface import Reader
 from ddguard.sources.names import DDTRACE, Names
 from ddguard.sources.requirement import parse_marker
 from ddguard.sources.requirements_file import ReadState, read_lines
-from ddguard.sources.text import MAX_NESTING, LineIndex, QuotingError, describe, read_text
+from ddguard.sources.text import (
+    DECLARATION_LIMIT,
+    MAX_NESTING,
+    LineIndex,
+    QuotingError,
+    describe,
+    read_text,
+)
 
 Ref = Tuple[str, str]  # (section, key)
 _FACTOR = re.compile(r"^(!?[A-Za-z0-9_.,!-]+)\s*:\s+(.*)$")
@@ -45,7 +52,7 @@ def _is_env(section: str) -> bool:
 
 def read_tox_ini(path: str, names: Names = DDTRACE) -> Scan:
     state = tox_state(path, names)
-    read_tox_text(read_text(path), path, state)
+    read_tox_text(read_text(path, DECLARATION_LIMIT), path, state)
     return Scan(tuple(state.pins), tuple(state.notes), None, None, tuple(state.files))
 
 

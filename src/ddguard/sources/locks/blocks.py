@@ -12,8 +12,10 @@ of a line): any other spelling would hide entries from the block search, so it i
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from array import array as offsets
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from ddguard.errors import InputError
 from ddguard.model import Origin, OriginKind, Pin, Reference, Scan
@@ -104,7 +106,7 @@ class Block:
         return name
 
 
-def _check_headers(text: str, path: str, array: str, starts: List[int]) -> None:
+def _check_headers(text: str, path: str, array: str, starts: Sequence[int]) -> None:
     """Refuse what the block search would misread: ``[array]`` as a table, indented,
     spaced or quoted headers. Counted in C; the slow search runs only on a mismatch."""
     name = re.escape(array)
@@ -113,7 +115,7 @@ def _check_headers(text: str, path: str, array: str, starts: List[int]) -> None:
     framed = "\n" + text[:4096]  # the first line, seen through the same pattern
     canonical_count = len(starts) + text.count(f"\n[{array}.") + text.count(f"\n[[{array}.")
     canonical_count += text.startswith((f"[{array}.", f"[[{array}."))
-    found = len(spelled.findall(text)) + bool(spelled.match(framed))
+    found = sum(1 for _ in spelled.finditer(text)) + bool(spelled.match(framed))
     if found == canonical_count:
         return
     text = "\n" + text
@@ -141,10 +143,10 @@ def mentioned_blocks(
     ``names`` (parsed), and the text before the first."""
     whole = load_toml(text, path) if len(text) < _WHOLE_PARSE_LIMIT else None
     header = f"\n[[{array}]]"
-    starts = [0] if text.startswith(header[1:]) else []
+    starts = offsets("q", [0] if text.startswith(header[1:]) else [])  # 8 bytes an entry
     starts.extend(m.start() + 1 for m in re.finditer(re.escape(header), text))
     prefix = r"\n\[(?!\[?" + re.escape(array) + r"[.\]])"
-    others = [m.start() + 1 for m in re.finditer(prefix, text)]
+    others = offsets("q", (m.start() + 1 for m in re.finditer(prefix, text)))
     if text.startswith("[") and not text.startswith((f"[[{array}", f"[{array}")):
         others.insert(0, 0)
     _check_headers(text, path, array, starts)
@@ -158,7 +160,7 @@ def mentioned_blocks(
             raise InputError(
                 f"{array} must be written as [[{array}]] tables, not as {what}", path, line
             )
-    ends = []
+    ends = offsets("q")
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(text)
         at = bisect.bisect_right(others, start)
@@ -166,11 +168,11 @@ def mentioned_blocks(
             end = others[at]
         ends.append(end)
     head = text[: starts[0]] if starts else text
-    positions = _mentions(text) if "ddtrace" in names else []
+    positions: Iterable[int] = _mentions(text) if "ddtrace" in names else ()
     if names != DDTRACE:
-        positions = sorted(positions + _named(text, array, names))
+        positions = heapq.merge(positions, _named(text, array, names))
     chosen: List[int] = []
-    for position in positions:
+    for position in positions:  # increasing: a block is chosen once, in order
         at = bisect.bisect_right(starts, position) - 1
         if at >= 0 and position < ends[at] and (not chosen or chosen[-1] != at):
             chosen.append(at)
@@ -184,23 +186,24 @@ def mentioned_blocks(
     return blocks, head
 
 
-def _mentions(text: str) -> List[int]:
-    """Offsets of "ddtrace" in any case: a literal search of lowered 1 MiB chunks (a
-    case-blind regex is three times slower; lowering the whole text would copy it)."""
-    found: List[int] = []
+def _mentions(text: str) -> Iterator[int]:
+    """Offsets of "ddtrace" in any case, in order: a literal search of lowered 1 MiB chunks
+    (a case-blind regex is three times slower; lowering the whole text would copy it)."""
     for base in range(0, len(text), _CHUNK):
         chunk = text[base : base + _CHUNK + 6]
         lowered = chunk.lower()
         if len(lowered) != len(chunk):
-            hits = [m.start() for m in re.finditer("ddtrace", chunk, re.I)]
+            hits: Iterable[int] = (m.start() for m in re.finditer("ddtrace", chunk, re.I))
         else:
-            hits = []
-            at = lowered.find("ddtrace")
-            while at >= 0:
-                hits.append(at)
-                at = lowered.find("ddtrace", at + 7)
-        found.extend(base + h for h in hits if h < _CHUNK)
-    return found
+            hits = _finds(lowered, "ddtrace")
+        yield from (base + h for h in hits if h < _CHUNK)
+
+
+def _finds(text: str, needle: str) -> Iterator[int]:
+    at = text.find(needle)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + len(needle))
 
 
 def _named(text: str, array: str, names: Names) -> List[int]:
