@@ -96,7 +96,7 @@ def check_project(
         config = read_config(pyproject, document)
     pins: List[Pin] = list(extra_pins)
     if include_project_pins and document:
-        from ddguard.pins import read_pyproject
+        from ddguard.sources import read_pyproject
 
         pins.extend(read_pyproject(pyproject).pins)
     if not pins:

@@ -602,3 +602,26 @@ def test_outcome_helper_rejects_other_exceptions() -> None:
         assert isinstance(found, Scan) and len(found.pins) == 1
     finally:
         shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("name", [*TOML_FILES, "Pipfile.lock"])
+def test_a_number_thousands_of_digits_long_is_a_reading_or_an_error_with_its_line(
+    tmp_path: Path, name: str
+) -> None:
+    """Python refuses to convert ints over 4,300 digits (a ValueError, not a parse error)."""
+    number = "1" * 5000
+    if name == "Pipfile.lock":
+        content = '{"_meta": {},\n"default": {"x": %s}}' % number
+    else:
+        head = (
+            "[[packages]]\n"
+            if name == "pylock.toml"
+            else "[[package]]\n"
+            if name.endswith(".lock")
+            else ""
+        )
+        content = f'{head}name = "ddtrace"\nx = {number}\n'
+    write(tmp_path, name, content)
+    found = outcome(tmp_path, name)
+    if isinstance(found, InputError):
+        assert found.line == content.count("\n", 0, content.index(number)) + 1

@@ -116,11 +116,15 @@ def load_toml(text: str, path: str, first_line: int = 1) -> Dict[str, Any]:
     except ValueError as exc:  # TOMLDecodeError, and int() refusing thousands of digits
         message = str(exc)
         found = re.search(r"\(at line (\d+), column \d+\)", message)
-        line = int(found.group(1)) if found else text.count("\n") + 1
-        what = _TOML_WHERE.sub("", message).splitlines()[0] if message.strip() else ""
-        raise InputError(
-            f"invalid TOML: {what or 'cannot be read'}", path, first_line - 1 + line
-        ) from None
+        if found:
+            line: Optional[int] = int(found.group(1))
+        elif "at end of document" in message:
+            line = text.count("\n") + 1
+        else:  # int() refusing a number thousands of digits long
+            line = _long_number_line(text)
+        what = detail(ValueError(_TOML_WHERE.sub("", message)))
+        where = None if line is None else first_line - 1 + line
+        raise InputError(f"invalid TOML: {what or 'cannot be read'}", path, where) from None
 
 
 def load_json(text: str, path: str) -> Any:
@@ -137,7 +141,12 @@ def load_json(text: str, path: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
     except ValueError as exc:  # a number with thousands of digits
-        raise InputError(f"invalid JSON: {detail(exc)}", path) from None
+        raise InputError(f"invalid JSON: {detail(exc)}", path, _long_number_line(text)) from None
+
+
+def _long_number_line(text: str) -> Optional[int]:
+    found = re.search(r"[0-9_]{4000}", text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def deep_line(text: str, depth: int = MAX_NESTING) -> int:

@@ -12,7 +12,6 @@ of a line): any other spelling would hide entries from the block search, so it i
 from __future__ import annotations
 
 import bisect
-import heapq
 import re
 from array import array as offsets
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -170,6 +169,8 @@ def mentioned_blocks(
     head = text[: starts[0]] if starts else text
     positions: Iterable[int] = _mentions(text) if "ddtrace" in names else ()
     if names != DDTRACE:
+        import heapq
+
         positions = heapq.merge(positions, _named(text, array, names))
     chosen: List[int] = []
     for position in positions:  # increasing: a block is chosen once, in order
