@@ -184,6 +184,10 @@ def parse_ddtrace_requirement(text: str) -> DDTraceRequirement:
         raise InputError(f"cannot read requirement {text!r}: {reason}") from exc
     if canonicalize_name(requirement.name) != "ddtrace":
         raise InputError(f"{text!r} is not a ddtrace requirement: ddguard checks ddtrace only")
+    if requirement.marker is not None:  # one that cannot be evaluated is refused here
+        from ddguard.sources.requirement import check_marker
+
+        check_marker(requirement.marker, None, None)
     specifier = requirement.specifier
     if requirement.url:
         specifier = _url_specifier(requirement.url) or SpecifierSet()

@@ -559,8 +559,9 @@ def test_cli_gives_exit_2_and_one_line(
         ["check", "-r", "/dev/zero"],
         ["check", "-r", "/"],
         ["check", "--project", "/dev/null"],
+        ["check", f"ddtrace==1.20.19; {BAD_MARKER}"],
     ],
-    ids=["empty", "blank", "dev-zero", "directory", "device-project"],
+    ids=["empty", "blank", "dev-zero", "directory", "device-project", "marker"],
 )
 def test_cli_bad_arguments_give_exit_2_and_one_line(capsys, argv: list) -> None:
     if not os.path.exists("/dev/zero"):
