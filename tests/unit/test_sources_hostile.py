@@ -626,3 +626,69 @@ def test_a_number_thousands_of_digits_long_is_a_reading_or_an_error_with_its_lin
     found = outcome(tmp_path, name)
     if isinstance(found, InputError):
         assert found.line == content.count("\n", 0, content.index(number)) + 1
+
+
+# --- generated markers and long lines ------------------------------------------------------
+
+MARKER_VARIABLES = st.sampled_from(
+    [
+        "python_version",
+        "python_full_version",
+        "implementation_version",
+        "platform_release",
+        "platform_version",
+        "platform_machine",
+        "sys_platform",
+        "os_name",
+        "implementation_name",
+        "extra",
+    ]
+)
+MARKER_OPERATORS = st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "~=", "===", "in", "not in"])
+MARKER_VALUES = st.text(alphabet="0123456789.abcxz*+-!_ ", max_size=10)
+TARGETS = (
+    "cp38-manylinux_x86_64",
+    "cp312-musllinux_1_2_aarch64",
+    "cp313-win_amd64",
+    "cp39-macosx_11_0_arm64",
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    variable=MARKER_VARIABLES, operator=MARKER_OPERATORS, value=MARKER_VALUES, swap=st.booleans()
+)
+def test_a_marker_that_is_read_can_be_evaluated_for_every_target(
+    variable: str, operator: str, value: str, swap: bool
+) -> None:
+    from ddguard.model import Origin, OriginKind
+    from ddguard.target import Target
+
+    comparison = f"'{value}' {operator} {variable}" if swap else f"{variable} {operator} '{value}'"
+    try:
+        pin = sources.parse_requirement(
+            f"ddtrace==1.20.19; {comparison}", Origin(OriginKind.ARGUMENT)
+        )
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert pin is not None and pin.marker is not None
+    for target in TARGETS:
+        pin.marker.evaluate(Target.from_compact(target).marker_env())  # never raises
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    head=st.sampled_from(["ddtrace", "ddtrace==1.20.19", "-r", "ddtrace @", "x", "#", "ddtrace;"]),
+    run=st.sampled_from([" ", "\t", "[", "(", "=", "a", "#", "\\", "'", ";", "@", "${A"]),
+    length=st.integers(1_000, 40_000),
+    tail=st.sampled_from(["", "x", "# c", "@", "==1", " python_version < '3'"]),
+)
+def test_a_long_generated_line_is_a_reading_or_one_short_input_error(
+    head: str, run: str, length: int, tail: str
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        write(Path(folder), "requirements.txt", head + run * (length // len(run)) + tail + "\n")
+        found = outcome(folder, "requirements.txt")
+        if isinstance(found, InputError):
+            assert len(str(found)) < 1000
