@@ -1,7 +1,7 @@
 """ddguard's own build: the ``ddguard[ddtrace]`` extra, generated from the embedded database.
 
 A hatchling metadata hook (``[tool.hatch.metadata.hooks.custom]``): it imports
-``ddguard.constraints`` from this tree's ``src`` (not any installed ddguard) and sets
+``ddguard.evaluate.constraints`` from this tree's ``src`` (not any installed ddguard) and sets
 ``optional-dependencies.ddtrace`` to ``ddtrace`` plus the rules ``ddguard constraints``
 prints, so the wheel's METADATA carries ``Requires-Dist: ddtrace...; ... and extra ==
 "ddtrace"`` lines for resolvers that read dependencies before building anything.
@@ -17,13 +17,14 @@ from hatchling.metadata.plugin.interface import MetadataHookInterface
 
 
 def ddtrace_extra(root: str) -> List[str]:
-    """``constraints.extra_requirements`` over ``src/ddguard/data/releases.json`` of ``root``."""
+    """``evaluate.constraints.extra_requirements`` over ``src/ddguard/data/releases.json`` of ``root``."""
     src = os.path.join(root, "src")
     ours = [name for name in sys.modules if name == "ddguard" or name.startswith("ddguard.")]
     saved = {name: sys.modules.pop(name) for name in ours}
     sys.path.insert(0, src)
     try:
-        from ddguard import constraints, knowledge
+        from ddguard import knowledge
+        from ddguard.evaluate import constraints
 
         db = knowledge.load(os.path.join(src, "ddguard", "data", "releases.json"))
         return constraints.extra_requirements(db)

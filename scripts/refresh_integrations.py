@@ -1,6 +1,8 @@
-"""Regenerate src/ddguard/data/integrations.json from the shared integration data.
+"""Regenerate src/ddguard/data/integrations.json from the shared integration data, or check it.
 
-    python scripts/refresh_integrations.py [--data DIR] [--out FILE]
+    python scripts/refresh_integrations.py [--data DIR] [--out FILE] [--date YYYY-MM-DD]
+    python scripts/refresh_integrations.py --check   # exit 1 when the shipped data or the
+                                                      # test fixtures no longer match the inputs
 
 Inputs (../shared/data by default), each recorded with its sha256 in the output:
 
@@ -9,7 +11,9 @@ Inputs (../shared/data by default), each recorded with its sha256 in the output:
 * ``dd-trace-py-supported_versions.json``: ddtrace's per-Python tested minimum and maximum
   of every integration dependency (4.x era).
 
-Which data serves which ddtrace line is recorded in ``lines`` (see integration_ranges.py).
+Which data serves which ddtrace line is recorded in ``lines`` (see
+``ddguard.knowledge.integrations``). The rows the unit tests check the data against are
+extracted into ``tests/fixtures/integrations/`` with their source, sha256 and date.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from packaging.version import Version
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
 OUT = REPO / "src" / "ddguard" / "data" / "integrations.json"
+FIXTURES = REPO / "tests" / "fixtures" / "integrations"
 TABLE_2X = "integrations-2x-doc-table.csv"
 TESTED_4X = "dd-trace-py-supported_versions.json"
 
@@ -158,6 +163,66 @@ def dump(document: Dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fixture_2x(raw: bytes, extracted: str) -> str:
+    """The 2.x table verbatim, under ``#`` lines naming its source and date."""
+    header = [
+        f"# {TABLE_2X}: the integrations table of ddtrace's compatibility page, 2.x era",
+        f"# copied verbatim by scripts/refresh_integrations.py from shared/data/{TABLE_2X}",
+        f"# sha256: {hashlib.sha256(raw).hexdigest()}",
+        f"# extracted: {extracted}",
+    ]
+    return "\n".join(header) + "\n" + raw.decode("utf-8")
+
+
+def fixture_4x(raw: bytes, extracted: str) -> str:
+    """Per dependency: its integration, auto-instrumented, and per Python the tested
+    minimum and maximum (the tested lists left out), one dependency per line."""
+    rows = [
+        {
+            "dependency": row["dependency"],
+            "integration": row["integration"],
+            "auto-instrumented": row["auto-instrumented"],
+            "python_versions": {
+                python: [tested["minimum_package_version"], tested["maximum_package_version"]]
+                for python, tested in row["python_versions"].items()
+            },
+        }
+        for row in json.loads(raw.decode("utf-8"))
+    ]
+    head = {
+        "source": f"shared/data/{TESTED_4X}: ddtrace repository's supported_versions.json, "
+        "August 2026 (4.x era); extracted by scripts/refresh_integrations.py",
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "extracted": extracted,
+    }
+    lines = ["{"]
+    lines.extend(f"{json.dumps(k)}: {json.dumps(v)}," for k, v in head.items())
+    lines.append('"rows": [')
+    lines.append(",\n".join(json.dumps(r) for r in rows))
+    lines.append("]")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _undated(text: str) -> str:
+    return "\n".join(
+        line
+        for line in text.splitlines()
+        if not line.startswith(("# extracted: ", '"extracted": ', '"generated": '))
+    )
+
+
+def outputs(data_dir: Path, out: Path, today: str) -> Dict[Path, str]:
+    """Every file this script writes, with its content."""
+    raw_2x = (data_dir / TABLE_2X).read_bytes()
+    raw_4x = (data_dir / TESTED_4X).read_bytes()
+    return {
+        out: dump(build(data_dir, today)),
+        FIXTURES / "2x-doc-table.csv": fixture_2x(raw_2x, today),
+        FIXTURES / "4x-tested-versions.json": fixture_4x(raw_4x, today),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -165,13 +230,32 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--date", help="generation date to record (default: today)")
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args()
-    document = build(args.data, args.date)
-    args.out.write_text(dump(document), encoding="utf-8")
-    print(
-        f"{len(document['integrations'])} integrations -> {args.out.name}",
-        file=sys.stderr,
-    )
+    if not (args.data / TABLE_2X).is_file():
+        print(f"no integration data in {args.data}", file=sys.stderr)
+        return 2
+    today = args.date or datetime.date.today().isoformat()
+    files = outputs(args.data, args.out, today)
+    if args.check:
+        stale = [
+            path
+            for path, text in files.items()
+            if not path.is_file() or _undated(path.read_text("utf-8")) != _undated(text)
+        ]
+        for path in stale:
+            print(
+                f"mismatch: {path} is not what {args.data} gives: rerun this script",
+                file=sys.stderr,
+            )
+        if not stale:
+            print("the integration data and its test fixtures match their inputs")
+        return 1 if stale else 0
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    document = json.loads(files[args.out])
+    print(f"{len(document['integrations'])} integrations -> {args.out.name}", file=sys.stderr)
     return 0
 
 

@@ -27,7 +27,7 @@ import sys
 from types import ModuleType
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from ddguard.build_config import BuildConfig, load_toml, read_config, skipped
+from ddguard.config import ProjectConfig, load_pyproject, project_config, skipped
 
 _WHEEL_HOOKS = (
     "prepare_metadata_for_build_wheel",
@@ -42,11 +42,11 @@ __all__ = ["get_requires_for_build_wheel"]
 
 
 @functools.lru_cache(maxsize=None)
-def _project() -> Tuple[BuildConfig, Mapping[str, Any]]:
+def _project() -> Tuple[ProjectConfig, Mapping[str, Any]]:
     """``[tool.ddguard]`` and the whole pyproject.toml of the tree being built (the cwd)."""
     path = "pyproject.toml"
-    document: Mapping[str, Any] = load_toml(path) if os.path.isfile(path) else {}
-    return read_config(path, document), document
+    document: Mapping[str, Any] = load_pyproject(path) if os.path.isfile(path) else {}
+    return project_config(path, document), document
 
 
 @functools.lru_cache(maxsize=None)
@@ -65,20 +65,26 @@ def _inner() -> ModuleType:
             f"ddguard: cannot import the build backend {config.backend!r} named by "
             f"[tool.ddguard] backend in pyproject.toml ({exc}): list it in "
             "[build-system] requires next to ddguard"
-        ) from exc
+        ) from None
     backend: Any = module
     for part in filter(None, attribute.split(".")):
-        backend = getattr(backend, part)
+        try:
+            backend = getattr(backend, part)
+        except AttributeError:
+            raise SystemExit(
+                f"ddguard: the build backend {config.backend!r} named by [tool.ddguard] backend "
+                f"in pyproject.toml has no {part!r}"
+            ) from None
     return backend  # type: ignore[no-any-return]
 
 
-def _config_or_exit() -> BuildConfig:
+def _config_or_exit() -> ProjectConfig:
     from ddguard.errors import DDGuardError
 
     try:
         return _project()[0]
     except DDGuardError as exc:
-        raise SystemExit(f"ddguard: {exc}") from exc
+        raise SystemExit(f"ddguard: {exc}") from None
 
 
 def _check(hook: str) -> None:
@@ -92,20 +98,23 @@ def _check(hook: str) -> None:
     stamp = _passed_stamp()
     if not first and stamp is not None and os.path.exists(stamp):
         return  # the first hook judged this very tree, interpreter and database
-    from ddguard.build_check import CHECKED_VARIABLE, check_project
     from ddguard.errors import DDGuardError
+    from ddguard.hosts.build_check import CHECKED_VARIABLE, check_project
 
     try:
         message = check_project(".", config=config, document=_project()[1])
     except DDGuardError as exc:
-        raise SystemExit(f"ddguard: {exc}") from exc
+        raise SystemExit(f"ddguard: {exc}") from None
+    except RecursionError:
+        raise SystemExit("ddguard: pyproject.toml is nested too deeply to read") from None
     if message is not None:
         raise SystemExit(message)
     os.environ[CHECKED_VARIABLE] = os.path.abspath(".")
     if stamp is not None:
         try:
             os.makedirs(os.path.dirname(stamp), exist_ok=True)
-            open(stamp, "a").close()
+            flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+            os.close(os.open(stamp, flags, 0o600))  # never through a planted symlink
         except OSError:
             pass  # an unwritable cache only costs later hooks a full check
 
@@ -117,7 +126,7 @@ def _passed_stamp() -> Optional[str]:
     import hashlib
 
     from ddguard import __version__
-    from ddguard.startup import cache_dir
+    from ddguard.config import cache_dir
 
     database = os.environ.get("DDGUARD_DB") or os.path.join(cache_dir(), "releases.json")
     try:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
-    from ddguard.target import Arch, Os, Target
+    from ddguard.target import Arch, Implementation, Libc, Os, Target
 
 Minor = Tuple[int, int]  # a CPython feature release: (3, 12)
 PythonRange = Tuple[Minor, Optional[Minor]]  # (low, high), high None when open-ended
@@ -101,9 +101,7 @@ class Origin(NamedTuple):
                 _normal(e) in extras for e in self.included_by
             )
         if self.kind is OriginKind.GROUP:
-            return _normal(self.name) in groups or any(
-                _normal(g) in groups for g in self.included_by
-            )
+            return _normal(self.name) in groups or any(_normal(g) in groups for g in self.included_by)
         return False
 
 
@@ -139,11 +137,11 @@ class Pin(NamedTuple):
     """One requirement naming a package (ddtrace, unless a scan asked for others)."""
 
     text: str  # as written: "ddtrace[profiling]>=2,<3 ; python_version<'3.12'"
-    specifier: SpecifierSet  # normalized PEP 440 (Poetry ^2.8.5 -> >=2.8.5,<3.0.0); empty: any
+    specifier: "SpecifierSet"  # normalized PEP 440 (Poetry ^2.8.5 -> >=2.8.5,<3.0.0); empty: any
     origin: Origin
     name: str = "ddtrace"  # as written
-    marker: Optional[Marker] = None  # evaluated against each target, never the host
-    alternatives: Tuple[SpecifierSet, ...] = ()  # a Poetry || union; then ``specifier`` is empty
+    marker: Optional["Marker"] = None  # evaluated against each target, never the host
+    alternatives: Tuple["SpecifierSet", ...] = ()  # a Poetry || union; then ``specifier`` is empty
     extras: FrozenSet[str] = frozenset()  # normalized extras the requirement asks for
     reference: Optional[Reference] = None
     wheel_tags: Tuple[str, ...] = ()  # tags of the wheel files a lock records for it
@@ -169,10 +167,10 @@ class Pin(NamedTuple):
 
     @property
     def source(self) -> str:
-        """``path:line``, the path alone, or ``argv``."""
+        """``path:line``, the path alone, or ``argv`` (``noxfile``)."""
         origin = self.origin
         if origin.path is None:
-            return "argv"
+            return "noxfile" if origin.tool == "nox" else "argv"
         return origin.path if origin.line is None else f"{origin.path}:{origin.line}"
 
     @property
@@ -298,6 +296,8 @@ class ReasonCode(str, enum.Enum):
     NO_RELEASE_IN_RANGE = "no-release-in-range"
     UNKNOWN_REFERENCE = "unknown-reference"
     WHEEL_FILE_MISMATCH = "wheel-file-mismatch"  # a direct reference to a wheel for elsewhere
+    NO_METADATA = "no-metadata"  # an installed ddtrace without .dist-info
+    NOT_IN_DATABASE = "not-in-database"  # an installed build the database does not list
     BUILT_FOR_OTHER = "built-for-other-interpreter"  # the installed wheel's own tags
     DEPENDENCY_NO_WHEEL = "dependency-no-wheel"
     YANKED = "yanked"
@@ -308,12 +308,12 @@ class Reason(NamedTuple):
     """One fact behind a verdict or a warning; which fields are set depends on ``code``."""
 
     code: ReasonCode
-    version: Optional[Version] = None  # the release the fact is about
+    version: Optional["Version"] = None  # the release the fact is about
     line: Optional[int] = None  # its release line (major)
     requires_python: Optional[str] = None
     pythons: Tuple[PythonRange, ...] = ()  # CPython versions supported or published
     on_platform: bool = False  # ``pythons`` hold for the target's platform only
-    runtimes: Tuple[Tuple[Os, Tuple[Arch, ...]], ...] = ()  # platforms a line supports
+    runtimes: Tuple[Tuple["Os", Tuple["Arch", ...]], ...] = ()  # platforms a line supports
     wheel_platforms: Tuple[str, ...] = ()  # platform tags of the wheels for the target's Python
     same_cpu: bool = False  # ``wheel_platforms`` are for the target's OS and CPU
     has_wheels: bool = True  # the release publishes any wheel at all
@@ -321,11 +321,12 @@ class Reason(NamedTuple):
     since: Optional[str] = None  # a date (end of life)
     text: Optional[str] = None  # a fact quoted from data: a yank reason, a reference, a tag
     specifier: Optional[str] = None  # a range the fact is about
-    newest: Optional[Version] = None  # the newest release the database knows
+    newest: Optional["Version"] = None  # the newest release the database knows
     fetched: Optional[str] = None  # the database's snapshot date
     package: Optional[str] = None  # a dependency's name (dependency-no-wheel)
-    required_by: Optional[Version] = None  # the ddtrace release requiring ``package``
-    target: Optional[Target] = None  # another interpreter named by the fact
+    required_by: Optional["Version"] = None  # the ddtrace release requiring ``package``
+    target: Optional["Target"] = None  # another interpreter named by the fact
+    alternative: bool = False  # ``specifier`` is one alternative of a union
 
 
 class FixKind(str, enum.Enum):
@@ -349,12 +350,14 @@ class Fix(NamedTuple):
     kind: FixKind
     specifier: Optional[str] = None  # the requirement to use: ">=2.0.0,<3", "==2.21.12"
     runs: Tuple[VersionRun, ...] = ()  # NARROW_RANGE: the working runs of the range
-    newest: Optional[Version] = None  # the newest release the fix admits
+    newest: Optional["Version"] = None  # the newest release the fix admits
     line: Optional[int] = None
     python: Optional[Minor] = None  # OTHER_PYTHON: the nearest CPython that works
     pythons: Tuple[PythonRange, ...] = ()  # OTHER_PYTHON: every CPython that works there
-    version: Optional[Version] = None  # the release the fix is about
+    version: Optional["Version"] = None  # the release the fix is about
     executable: Optional[str] = None  # REINSTALL: the interpreter to reinstall with
+    path: Optional[str] = None  # REINSTALL: where the copy that is imported lives
+    outside: bool = False  # REINSTALL: ``path`` is not this interpreter's site-packages
 
 
 class Alternative(NamedTuple):
@@ -370,10 +373,10 @@ class Result(NamedTuple):
     """One requirement on one target. Build it by name."""
 
     pin: Pin
-    target: Target
+    target: "Target"
     verdict: Verdict
     refused: bool
-    version: Optional[Version] = None  # the release judged: the pin, or an installer's pick
+    version: Optional["Version"] = None  # the release judged: the pin, or an installer's pick
     picked: bool = False  # ``version`` is the installer's pick for a range
     line: Optional[int] = None
     support_level: Optional[SupportLevel] = None
@@ -382,6 +385,7 @@ class Result(NamedTuple):
     fixes: Tuple[Fix, ...] = ()
     compatible: Tuple[VersionRun, ...] = ()  # the part of a range that works here
     alternatives: Tuple[Alternative, ...] = ()
+    declared_by: Tuple[str, ...] = ()  # "path:line" of the deployment files naming the target
 
     @property
     def problem(self) -> bool:
@@ -399,6 +403,15 @@ class NoteCode(str, enum.Enum):
     NO_INTEGRATION_DATA = "no-integration-data"
     NO_RELEASE_FOR_INTEGRATIONS = "no-release-for-integrations"
     UNREADABLE = "unreadable"  # a discovered file that could not be read or parsed
+    INSTALLED_TWICE = "installed-twice"  # ddtrace in several sys.path entries
+    SEVERAL_METADATA = "several-metadata"  # several ddtrace dist-info directories in one place
+    NO_DEPLOYMENT_TARGETS = "no-deployment-targets"  # --targets declared, and none is declared
+    # deployment targets (issue 14): facts about a declaration that yields no complete target
+    TARGET_MAJOR_ONLY = "target-major-only"  # python:3, pypy3, `3.x`: a major version only
+    TARGET_NO_VERSION = "target-no-version"  # names a Python but no version (python:latest, a range)
+    TARGET_VARIABLE = "target-variable"  # the value comes from a variable ddguard cannot see
+    TARGET_UNKNOWN_IMAGE = "target-unknown-image"  # an image whose Python is unknown (ubuntu, node)
+    TARGET_LIMIT = "target-limit"  # a bound discovery keeps was reached (files, matrix size)
 
 
 class Note(NamedTuple):
@@ -410,9 +423,10 @@ class Note(NamedTuple):
     text: Optional[str] = None  # a value quoted from the input (a URL, a range, an error)
     pin: Optional[Pin] = None
     pythons: Tuple[PythonRange, ...] = ()  # PYTHON_RANGE: where the pin breaks
-    target: Optional[Target] = None
+    target: Optional["Target"] = None
     line_major: Optional[int] = None  # NO_INTEGRATION_DATA
     marker: Optional[str] = None  # PYTHON_RANGE: a marker that would exclude the breaking part
+    copies: Tuple[Tuple[str, str], ...] = ()  # INSTALLED_TWICE/SEVERAL_METADATA: (version, place)
 
 
 class Scan(NamedTuple):
@@ -420,6 +434,159 @@ class Scan(NamedTuple):
 
     pins: Tuple[Pin, ...] = ()
     notes: Tuple[Note, ...] = ()
-    python_range: Optional[SpecifierSet] = None  # requires-python / Poetry's python
+    python_range: Optional["SpecifierSet"] = None  # requires-python / Poetry's python
     python_range_text: Optional[str] = None  # as written (Poetry syntax kept)
     files: Tuple[str, ...] = ()  # files read
+
+
+# --- integrations: instrumented libraries against a ddtrace line's ranges ---------------------
+
+
+class FindingKind(str, enum.Enum):
+    BELOW_MINIMUM = "below-minimum"  # a problem: the integration does not patch it
+    UNTESTED = "untested"  # a notice: outside the range ddtrace tested
+
+
+class FindingCase(str, enum.Enum):
+    """Which fact makes the finding (each has its own sentence)."""
+
+    BELOW_FLOOR = "below-floor"  # a version below the supported minimum
+    OUTSIDE_TESTED = "outside-tested"  # a version outside the range tested on this Python
+    ABOVE_CEILING = "above-ceiling"  # a version above the supported range
+    RANGE_BELOW_FLOOR = "range-below-floor"  # a declared range entirely below the minimum
+    RANGE_ABOVE_TESTED = "range-above-tested"  # ... entirely above the newest tested
+    RANGE_ABOVE_CEILING = "range-above-ceiling"  # ... entirely above the supported range
+
+
+class IntegrationFinding(NamedTuple):
+    integration: str
+    package: str  # the name as installed or pinned
+    version: str  # the version, or the declared range (``ranged``)
+    ddtrace_line: int
+    kind: FindingKind
+    case: FindingCase
+    supported: str  # ">=1.8", or the tested range "4.2.20–5.2.15 on CPython 3.11"
+    origin: Origin  # installed, or where it is pinned
+    target: "Target"
+    automatic: bool
+    refused: bool
+    category: Optional[str] = None  # "web", "datastore": what goes untraced
+    tested: Optional[Tuple[str, str]] = None  # (oldest, newest) tested on the target's Python
+    ranged: bool = False
+
+    @property
+    def problem(self) -> bool:
+        return self.kind is FindingKind.BELOW_MINIMUM
+
+
+class Report(NamedTuple):
+    """Every result of one check, in requirement order (one row per target)."""
+
+    targets: Tuple["Target", ...]
+    results: Tuple[Result, ...] = ()
+    notes: Tuple[Note, ...] = ()
+    integrations: Tuple[IntegrationFinding, ...] = ()
+    files: Tuple[str, ...] = ()  # project files read
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.refused for r in self.results) and not any(
+            f.refused for f in self.integrations
+        )
+
+    @property
+    def target(self) -> "Target":
+        return self.targets[0]
+
+
+# --- deployment targets (issue 14) ---------------------------------------------------------
+
+
+class TargetKind(str, enum.Enum):
+    """The kind of file a deployment target was declared in."""
+
+    DOCKERFILE = "dockerfile"
+    GITHUB_ACTIONS = "github-actions"
+    GITLAB_CI = "gitlab-ci"
+    PYTHON_VERSION_FILE = "python-version-file"
+    RUNTIME_TXT = "runtime-txt"
+    TOOL_VERSIONS = "tool-versions"
+    AWS_SAM = "aws-sam"
+    CLOUDFORMATION = "cloudformation"
+    SERVERLESS = "serverless"
+    APP_ENGINE = "app-engine"
+    AWS_CDK = "aws-cdk"
+    TERRAFORM = "terraform"
+    TOX = "tox"
+    PIPFILE = "pipfile"
+    DDGUARD_CONFIG = "ddguard-config"
+
+
+# (os, arch, libc) values -> the platform family of the compact target form
+_COMPACT_PLATFORMS = {
+    ("linux", "x86_64", "glibc"): "manylinux_x86_64",
+    ("linux", "aarch64", "glibc"): "manylinux_aarch64",
+    ("linux", "i686", "glibc"): "manylinux_i686",
+    ("linux", "x86_64", "musl"): "musllinux_x86_64",
+    ("linux", "aarch64", "musl"): "musllinux_aarch64",
+    ("linux", "i686", "musl"): "musllinux_i686",
+    ("macos", "x86_64", None): "macosx_x86_64",
+    ("macos", "aarch64", None): "macosx_arm64",
+    ("windows", "x86_64", None): "win_amd64",
+    ("windows", "i686", None): "win32",
+    ("windows", "aarch64", None): "win_arm64",
+}
+
+
+class TargetDeclaration(NamedTuple):
+    """One Python a project's file says it runs on. Unknown facts are None, never guessed.
+
+    ``path:line`` is where the Python version is written (edit there to change it); ``via``
+    names the statement that applied it when that is elsewhere: the ``FROM`` using an
+    ``ARG`` default, a step using a matrix or env value, a Lambda ``Runtime: !Ref``.
+    """
+
+    kind: TargetKind
+    path: str  # relative to the project root, "/"-separated
+    line: int  # 1-based
+    evidence: str  # that line as written, trimmed (at most 200 characters)
+    implementation: Optional[Implementation] = None
+    python_version: Optional[Tuple[int, ...]] = None  # (3, 12), (3, 13, 5), (3,) for a major only
+    free_threaded: bool = False  # 3.13t
+    os: Optional[Os] = None
+    arch: Optional[Arch] = None
+    libc: Optional[Libc] = None  # Linux only
+    stage: Optional[str] = None  # the Docker stage name, as written
+    final: Optional[bool] = None  # Docker: the stage ``docker build`` builds
+    via: Optional[str] = None  # "relpath:LINE" of the statement that applied the value
+    platform_tag: Optional[str] = None  # an exact wheel platform tag the file names
+
+    @property
+    def source(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def compact(self) -> Optional[str]:
+        """``cp312-manylinux_x86_64`` when the implementation, the Python feature release,
+        the OS, the architecture and (on Linux) the libc are all declared; None otherwise.
+        ``ddguard.target.Target.from_compact`` reads it."""
+        version = self.python_version
+        if self.implementation is None or version is None or len(version) < 2:
+            return None
+        platform = self.platform_tag
+        if platform is None:
+            if self.os is None or self.arch is None:
+                return None
+            libc = self.libc.value if self.libc is not None and self.os.value == "linux" else None
+            platform = _COMPACT_PLATFORMS.get((self.os.value, self.arch.value, libc))
+            if platform is None:
+                return None
+        threaded = "t" if self.free_threaded else ""
+        return f"{self.implementation.short}{version[0]}{version[1]}{threaded}-{platform}"
+
+
+class Discovery(NamedTuple):
+    """What discovering a project's deployment targets found."""
+
+    declarations: Tuple[TargetDeclaration, ...] = ()
+    notes: Tuple[Note, ...] = ()
+    files: Tuple[str, ...] = ()  # files read, relative to the project root

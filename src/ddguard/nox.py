@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection, Iterable, List, NoReturn, Optional, Tuple, Union
 
 if TYPE_CHECKING:
-    from ddguard.api import Report
-    from ddguard.pins import Pin
+    from ddguard.model import Note, Pin, Report
     from ddguard.target import Target
 
 _PROBE = (
@@ -56,8 +55,11 @@ def check(
     (None when ``DDGUARD_MODE=off``).
     """
     from ddguard.api import check as judge
+    from ddguard.api import refusals
+    from ddguard.config import mode
     from ddguard.errors import InputError
-    from ddguard.guard import Mode, mode, refusals
+    from ddguard.model import Mode
+    from ddguard.report.words import note as note_words
 
     current = mode()
     if current is Mode.OFF:
@@ -69,19 +71,19 @@ def check(
     except InputError as exc:
         _error(session, f"ddguard: {exc}")
     for note in notes:
-        session.warn(f"ddguard: {note}")
+        session.warn(f"ddguard: {note_words(note)}")
     refused = refusals(report)
     if refused and current is Mode.STRICT:
         _error(session, "ddguard refused ddtrace:\n" + "\n".join(refused))
     from ddguard.report import paragraph
+    from ddguard.report.words import target as target_words
 
     for result in report.results:
         if result.refused or result.warnings:
             session.warn(f"ddguard: {paragraph(result)}")
     if not refused and report.results:
         session.log(
-            "ddguard: ddtrace requirements ok for "
-            + ", ".join(t.describe() for t in report.targets)
+            "ddguard: ddtrace requirements ok for " + ", ".join(target_words(t) for t in report.targets)
         )
     return report
 
@@ -91,11 +93,15 @@ def collect_pins(
     project: Union[str, Path, None],
     extras: Collection[str] = (),
     groups: Collection[str] = (),
-) -> Tuple[List[Pin], List[str]]:
-    from ddguard.guard import pin_from_text, project_pins, requirements_file_pins
+) -> Tuple[List[Pin], List[Note]]:
+    from ddguard import sources
+    from ddguard.model import Origin, OriginKind
+
+    def requirements_file_pins(path: Path) -> List[Pin]:
+        return list(sources.read_requirements_file(str(path)).pins)
 
     pins: List[Pin] = []
-    notes: List[str] = []
+    notes: List[Note] = []
     items = list(requirements)
     index = 0
     while index < len(items):
@@ -110,19 +116,19 @@ def collect_pins(
         elif isinstance(item, Path) or Path(text).is_file():
             pins.extend(requirements_file_pins(Path(text)))
         else:
-            pin = pin_from_text(text, "noxfile")
+            pin = sources.parse_requirement(text, Origin(OriginKind.ARGUMENT, tool="nox"))
             if pin is not None:
                 pins.append(pin)
     if project is not None:
         root = Path(project)
-        found, notes = project_pins(root.parent if root.is_file() else root, extras, groups)
-        pins.extend(found)
+        scan = sources.project_pins(str(root.parent if root.is_file() else root), extras, groups)
+        pins.extend(scan.pins)
+        notes.extend(scan.notes)
     return pins, notes
 
 
 def session_target(session: Any) -> Target:
     """The interpreter the session's virtualenv runs (this interpreter without one)."""
-    from ddguard.guard import interpreter_target
     from ddguard.target import Target
 
     try:
@@ -134,7 +140,7 @@ def session_target(session: Any) -> Target:
         return Target.from_host()
     out = subprocess.run([python, "-c", _PROBE], capture_output=True, text=True, check=True)
     implementation, version, free_threaded = json.loads(out.stdout)
-    return interpreter_target(version, implementation, bool(free_threaded))
+    return Target.for_interpreter(version, implementation, bool(free_threaded))
 
 
 def _targets(session: Any, targets: Optional[Iterable[Union[str, Target]]]) -> List[Target]:

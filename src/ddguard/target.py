@@ -252,7 +252,7 @@ class Target(NamedTuple):
             if implementation is Implementation.CPYTHON and version >= (3, 8)
             else ""
         )
-        platforms = _expand_family(platform)
+        platforms = expand_family(platform)
         if platforms is None:
             platforms = expand_platform(platform)
         return cls(
@@ -363,7 +363,7 @@ def expand_platform(platform: str) -> List[str]:
     return [platform]
 
 
-def _expand_family(platform: str) -> Optional[List[str]]:
+def expand_family(platform: str) -> Optional[List[str]]:
     """Platform families written without a version, for the compact target form."""
     bounds = limits()
     family, _, arch = platform.partition("_")
@@ -382,7 +382,7 @@ def _expand_family(platform: str) -> Optional[List[str]]:
 
         return list(_tags.mac_platforms((bounds.newest_macos, 0), arch))
     if family == "linux" and arch in ("x86_64", "aarch64", "i686"):
-        return _expand_family(f"manylinux_{arch}")
+        return expand_family(f"manylinux_{arch}")
     return None
 
 
@@ -536,7 +536,7 @@ _MARKER_IMPLEMENTATION = {
 }
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=1024)
 def _compute_tags(target: Target) -> FrozenSet[Tag]:
     from packaging import tags as _tags
 

@@ -119,12 +119,11 @@ def test_newer_django_is_not_reported(venv, tmp_path):
 @pytest.mark.network
 def test_real_db_update_from_the_index(tmp_path):
     sys.path.insert(0, str(ROOT / "src"))
-    from ddguard import snapshot
     from ddguard.errors import DatabaseError
+    from ddguard.knowledge import refresh
 
     try:
-        url = snapshot.index_json_url()
-        snapshot.fetch_index_json(url, timeout=20)
+        refresh.fetch(refresh.choose_index()._replace(timeout=20))
     except DatabaseError as exc:
         pytest.skip(f"package index unreachable: {exc}")
     env = clean_env(tmp_path)

@@ -1,38 +1,38 @@
-"""The command line as a user runs it: ``python -m ddguard``, exit codes, JSON, bad input.
-
-Each test spawns the interpreter running the suite, with the ddguard the suite imports
-first on ``PYTHONPATH`` (the source tree, or the installed wheel under tox).
-"""
+"""The command line as a user runs it: ``ddguard.cli.main`` in-process, exit codes, JSON,
+bad input. (tests/integrations runs the installed ``ddguard`` command.)"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-import ddguard
+from ddguard.cli import main
 
-PACKAGE_ROOT = str(Path(ddguard.__file__).resolve().parent.parent)
 RESULT_FIELDS = {"requirement", "source", "version", "verdict", "support_level", "reasons", "fix"}
 
 
+class Done(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def run(*args, cwd=None):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
-    env.pop("DDGUARD_DB", None)
-    env["XDG_CACHE_HOME"] = str(Path(cwd or ".").resolve() / ".no-user-db")  # embedded DB only
-    return subprocess.run(
-        [sys.executable, "-m", "ddguard", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=60,
-    )
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(here)
+    return Done(code, out.getvalue(), err.getvalue())
 
 
 def run_json(*args, cwd=None):
@@ -194,3 +194,99 @@ def test_explain_and_matrix(tmp_path):
     assert levels["4.x"] == "General Availability"
     assert levels["3.x"] == "Maintenance"
     assert levels["2.x"] == levels["1.x"] == "End of Life"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "ddtrace==1.20.19", "--target", "cp312-manylinux"),
+        ("check", "ddtrace==1.20.19", "--target", "cp312-manylinux_x86_64-extra"),
+        ("check", "ddtrace==1.20.19", "--platform", "linux"),
+        ("check", "ddtrace==1.20.19", "--platform", "macosx_10_9"),
+        ("check", "ddtrace==1.20.19", "--python-version", ""),
+        ("check", "ddtrace==1.20.19", "--python-version", "3.10000000"),
+        ("check", "ddtrace==1.20.19", "--python-version", "3.12.100000"),
+        ("check", "ddtrace==1.20.19", "--platform", "macosx_1000000_0_arm64"),
+        ("check", "ddtrace==1.20.19", "--platform", "manylinux_2_100000_x86_64"),
+        ("check", "ddtrace==1.20.19", "--target", "cp31000000-manylinux_x86_64"),
+        ("check", "ddtrace==1.20.19", "--target", "cp313t-musllinux_99_9_x86_64"),
+        ("check", "ddtrace==1.20.19", "--abi", "x" * 100),
+        ("check", ""),
+        ("check", "   "),
+        ("check", "ddtrace==" + "1" * 5000),
+        ("check", "ddtrace; python_version ~= 'abc'", "--target", "cp312-manylinux_x86_64"),
+        ("explain", ""),
+        ("matrix", "--release", "=>2"),
+        ("constraints", "--target", "cp312-plan9"),
+    ],
+)
+def test_values_no_interpreter_has_are_refused_in_one_line(args, tmp_path):
+    proc = run(*args, cwd=tmp_path)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ddguard: error: "), proc.stderr
+    assert len(lines[0]) < 400
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "ddtrace @ git+https://github.com/DataDog/dd-trace-py@v2.8.5",
+        "ddtrace @ https://example.com/archive/main.zip",
+        "ddtrace @ file:///src/dd-trace-py",
+    ],
+)
+def test_a_reference_on_the_command_line_is_unknown_and_refused_under_strict(reference, tmp_path):
+    code, doc = run_json("check", reference, "--target", "cp312-manylinux_x86_64", cwd=tmp_path)
+    assert code == 0
+    (result,) = doc["results"]
+    assert (result["verdict"], result["version"], result["reason_codes"]) == ("unknown", None, ["unknown-reference"])
+    assert run("check", reference, "--target", "cp312-manylinux_x86_64", "--strict", cwd=tmp_path).returncode == 1
+
+
+def test_a_reference_to_a_wheel_is_judged_by_the_wheel(tmp_path):
+    url = "ddtrace @ https://files.example/ddtrace-2.8.5-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    code, doc = run_json("check", url, "--target", "cp312-manylinux_x86_64", cwd=tmp_path)
+    assert code == 1
+    assert doc["results"][0]["reason_codes"][-1] == "wheel-file-mismatch"
+    assert run("check", url, "--target", "cp311-manylinux_x86_64", cwd=tmp_path).returncode == 0
+
+
+def test_an_unknown_command_suggests_the_nearest(tmp_path):
+    proc = run("chek", "ddtrace==1.20.19", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "did you mean `check`?" in proc.stderr
+
+
+def test_an_unknown_flag_after_a_subcommand_shows_that_usage(tmp_path):
+    proc = run("check", "--frobnicate", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: ddguard check")
+    assert "unrecognized arguments: --frobnicate" in proc.stderr
+
+
+def test_version_flag(tmp_path):
+    for flag in ("-V", "--version"):
+        proc = run(flag, cwd=tmp_path)
+        assert proc.returncode == 0 and proc.stdout.startswith("ddguard ")
+
+
+@pytest.mark.parametrize("command", ["check", "explain", "matrix", "constraints", "db"])
+def test_every_subcommand_help_has_a_description_examples_and_exit_codes(command, tmp_path):
+    proc = run(command, "--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "examples:" in proc.stdout and "exit codes:" in proc.stdout
+    assert f"ddguard {command}" in proc.stdout.split("examples:")[1]
+
+
+def test_check_help_describes_its_defaults_and_environment(tmp_path):
+    out = run("check", "--help", cwd=tmp_path).stdout
+    assert "reads the project in the current directory" in out and "installed ddtrace" in out
+    assert "DDGUARD_DB" in out and "NO_COLOR" in out
+    assert "output format:" in out
+
+
+def test_explain_exits_like_check_when_a_target_refuses(tmp_path):
+    assert run("explain", "1.20.19", cwd=tmp_path).returncode == 0
+    assert run("explain", "1.20.19", "--target", "cp312-manylinux_x86_64", cwd=tmp_path).returncode == 1
+    assert run("explain", "1.20.19", "--target", "cp311-manylinux_x86_64", cwd=tmp_path).returncode == 0

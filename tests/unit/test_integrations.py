@@ -1,9 +1,9 @@
-"""Integration ranges, table-driven from the shared data files they are generated from."""
+"""Integration ranges, table-driven from the rows of the data files they are generated from
+(extracted into ``tests/fixtures/integrations/`` by ``scripts/refresh_integrations.py``)."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from pathlib import Path
 
@@ -18,10 +18,9 @@ from ddguard.integration_ranges import FindingKind, integration_findings
 from ddguard.sources import installed
 from ddguard.target import Target
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-TABLE_2X = SHARED / "integrations-2x-doc-table.csv"
-TESTED_4X = SHARED / "dd-trace-py-supported_versions.json"
-needs_shared = pytest.mark.skipif(not TABLE_2X.is_file(), reason="../shared/data is not here")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "integrations"
+TABLE_2X = FIXTURES / "2x-doc-table.csv"
+TESTED_4X = FIXTURES / "4x-tested-versions.json"
 CP311 = Target.from_compact("cp311-manylinux_x86_64")
 
 
@@ -36,11 +35,18 @@ def above(version: str) -> str:
     return f"{Version(version).release[0] + 1}.0"
 
 
+def _table_2x():
+    lines = TABLE_2X.read_text(encoding="utf-8").splitlines()
+    return list(csv.DictReader(line for line in lines if not line.startswith("#")))
+
+
+def _tested_4x():
+    return json.loads(TESTED_4X.read_text(encoding="utf-8"))["rows"]
+
+
 def _rows_2x():
-    if not TABLE_2X.is_file():
-        return []
     rows = []
-    for row in csv.DictReader(TABLE_2X.open(encoding="utf-8")):
+    for row in _table_2x():
         if not row["packages"] or row["supported_versions"] == "any":
             continue
         spec = SpecifierSet(row["supported_versions"])
@@ -54,7 +60,6 @@ def _kinds(findings, package):
     return {f.kind for f in findings if canonicalize_name(f.package) == canonicalize_name(package)}
 
 
-@needs_shared
 @pytest.mark.parametrize(("package", "low", "high"), _rows_2x())
 def test_2x_table_minimum_is_a_problem_and_upper_bound_untested(package, low, high):
     assert FindingKind.BELOW_MINIMUM in _kinds(
@@ -74,42 +79,24 @@ def test_2x_table_minimum_is_a_problem_and_upper_bound_untested(package, low, hi
 
 
 def _rows_4x():
-    if not TESTED_4X.is_file():
-        return []
+    entries = _tested_4x()
     rows = []
-    for entry in json.loads(TESTED_4X.read_text(encoding="utf-8")):
+    for entry in entries:
         dep, name = entry["dependency"], entry["integration"]
         tested = entry["python_versions"].get("3.11")
-        if dep.startswith("stdlib.") or not tested or not tested["minimum_package_version"]:
+        if dep.startswith("stdlib.") or not tested or not tested[0]:
             continue
         if canonicalize_name(dep) != canonicalize_name(name) and any(
             canonicalize_name(e["dependency"]) == canonicalize_name(name)
-            for e in json.loads(TESTED_4X.read_text(encoding="utf-8"))
+            for e in entries
             if e["integration"] == name
         ):
             continue  # a secondary dependency: see test_secondary_dependency_needs_its_primary
-        floor = min(
-            (
-                v["minimum_package_version"]
-                for v in entry["python_versions"].values()
-                if v["minimum_package_version"]
-            ),
-            key=Version,
-        )
-        rows.append(
-            pytest.param(
-                name,
-                dep,
-                floor,
-                tested["minimum_package_version"],
-                tested["maximum_package_version"],
-                id=f"{name}-{dep}",
-            )
-        )
+        floor = min((low for low, _ in entry["python_versions"].values() if low), key=Version)
+        rows.append(pytest.param(name, dep, floor, tested[0], tested[1], id=f"{name}-{dep}"))
     return rows
 
 
-@needs_shared
 @pytest.mark.parametrize(("integration", "package", "floor", "low", "high"), _rows_4x())
 def test_4x_tested_range_per_python(integration, package, floor, low, high):
     def own(version):
@@ -156,15 +143,26 @@ def test_unparseable_versions_are_skipped():
     assert integration_findings("2.5.0", CP311, {"Django": "not a version"}) == []
 
 
-@needs_shared
-def test_generated_data_records_the_inputs_it_was_built_from():
+def test_generated_data_records_the_inputs_the_fixtures_were_extracted_from():
     data = json.loads(
         (Path(ddguard.__file__).parent / "data" / "integrations.json").read_text("utf-8")
     )
-    for source in data["sources"]:
-        raw = (SHARED / source["file"]).read_bytes()
-        assert source["sha256"] == hashlib.sha256(raw).hexdigest(), "rerun refresh_integrations.py"
+    recorded = {source["file"]: source["sha256"] for source in data["sources"]}
+    table_sha = next(
+        line.split(": ", 1)[1]
+        for line in TABLE_2X.read_text(encoding="utf-8").splitlines()
+        if line.startswith("# sha256: ")
+    )
+    tested_sha = json.loads(TESTED_4X.read_text(encoding="utf-8"))["sha256"]
+    assert recorded == {
+        "integrations-2x-doc-table.csv": table_sha,
+        "dd-trace-py-supported_versions.json": tested_sha,
+    }, "rerun scripts/refresh_integrations.py"
     assert set(data["lines"]) == {"0", "1", "2", "3", "4"}
+
+
+def test_the_fixtures_hold_every_row_the_tables_are_tested_by():
+    assert len(_rows_2x()) > 40 and len(_rows_4x()) > 80
 
 
 def test_installed_reads_dist_info_names_and_egg_info_headers(tmp_path):

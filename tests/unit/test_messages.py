@@ -7,8 +7,9 @@ import re
 import pytest
 
 import ddguard
-from ddguard.evaluate import Verdict
+from ddguard.model import Verdict
 from ddguard.report import paragraph
+from ddguard.report.words import fixes
 
 C = ddguard.Target.from_compact
 
@@ -27,8 +28,8 @@ C = ddguard.Target.from_compact
 )
 def test_every_suggested_requirement_passes_on_the_same_target(requirement, target):
     (result,) = ddguard.check([requirement], C(target)).results
-    suggested = re.findall(r"ddtrace((?:[<>=!~]=?[0-9][0-9.]*,?)+)", result.fix or "")
-    assert suggested, result.fix
+    suggested = re.findall(r"ddtrace((?:[<>=!~]=?[0-9][0-9.]*,?)+)", fixes(result) or "")
+    assert suggested, fixes(result)
     for spec in suggested:
         (again,) = ddguard.check([f"ddtrace{spec}"], C(target)).results
         assert again.verdict is Verdict.COMPATIBLE and not again.refused, (spec, again)

@@ -99,7 +99,9 @@ def test_warn_mode_warns_and_off_mode_skips(project: Path, monkeypatch: pytest.M
 
 
 def test_bad_input_ends_the_session_with_one_line(project: Path) -> None:
-    with pytest.raises(SessionError, match=r"^ddguard: Python version .cp99-nowhere.: no CPython has that version"):
+    with pytest.raises(
+        SessionError, match=r"^ddguard: Python version .cp99-nowhere.: no CPython has that version"
+    ):
         ddguard.nox.check(FakeSession(), ["ddtrace==1.20.19"], targets=["cp99-nowhere"])
     with pytest.raises(SessionError, match=r"^ddguard: .*missing\.txt"):
         ddguard.nox.check(FakeSession(), ["-r", str(project / "missing.txt")], targets=[CP311])

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 import ddguard
-from ddguard.evaluate import ReasonCode, Verdict
+from ddguard.model import ReasonCode, Verdict
+from ddguard.report.words import reason
 from ddguard.target import Target
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "pip_verdicts.json"
@@ -52,10 +53,10 @@ def test_ddguard_agrees_with_pip(pair):
     compatible = result.verdict is Verdict.COMPATIBLE
     assert compatible == pair["pip_found_wheel"], (
         f"pip {'found ' + pair['pip_wheel'] if pair['pip_found_wheel'] else 'found no wheel'}; "
-        f"ddguard: {result.verdict.value} {[r.text for r in result.reasons]}"
+        f"ddguard: {result.verdict.value} {[reason(r, result.target) for r in result.reasons]}"
     )
     if pair["pip_found_wheel"]:
-        assert result.version == pair["pip_version_picked"]
+        assert str(result.version) == pair["pip_version_picked"]
         assert not result.refused
     else:
         assert result.refused

@@ -14,15 +14,20 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from ddguard import knowledge
-from ddguard.evaluate import (
-    Verdict,
-    exact_version,
-    installer_pick,
-    judge_release,
-    judge_requirement,
-)
-from ddguard.knowledge import format_python_ranges, merge_ranges
+from ddguard.evaluate.pick import exact_version, installer_pick
+from ddguard.evaluate.release import judge_release
+from ddguard.evaluate.requirement import judge
+from ddguard.knowledge import merge_ranges
+from ddguard.model import Options, Origin, OriginKind, Pin, Verdict
+from ddguard.report.words import fixes
+from ddguard.report.words import python_ranges as format_python_ranges
+from ddguard.report.words import runs
 from ddguard.target import Target
+
+
+def judge_requirement(db, specifier, target):
+    pin = Pin(text=f"ddtrace{specifier}", specifier=specifier, origin=Origin(OriginKind.ARGUMENT))
+    return judge(db, pin, target, Options())
 
 DB = knowledge.load()
 VERSIONS = [r.version for r in DB.releases]
@@ -102,10 +107,10 @@ def test_compatible_range_holds_exactly_the_compatible_releases(specifier, targe
         for r in in_range
         if not r.yanked and judge_release(DB, r, target).verdict is Verdict.COMPATIBLE
     }
-    if result.compatible_range is None:
+    if not result.compatible:
         assert not compatible
         return
-    parts = _spec_parts(result.compatible_range)
+    parts = _spec_parts(runs(result.compatible))
     for release in in_range:
         if release.yanked:
             continue  # pip never picks them; a run may span one
@@ -120,7 +125,7 @@ def test_range_verdict_is_the_verdict_of_its_pick(specifier, target):
     if result.version is None:
         assert result.verdict in (Verdict.INCOMPATIBLE, Verdict.UNKNOWN)
         return
-    release = DB.release(Version(result.version))
+    release = DB.release(result.version)
     assert release is not None
     assert result.picked
     assert judge_release(DB, release, target).verdict is result.verdict
@@ -132,12 +137,12 @@ def test_range_verdict_is_the_verdict_of_its_pick(specifier, target):
 @given(versions, targets)
 def test_exact_pin_judges_that_release(version, target):
     result = judge_requirement(DB, SpecifierSet(f"=={version}"), target)
-    assert result.version == str(version)
+    assert result.version == version
     assert not result.picked
     assert result.verdict is judge_release(DB, DB.release(version), target).verdict
     # a refused verdict always says why and what to do
     if result.refused and result.verdict is not Verdict.COMPATIBLE:
-        assert result.reasons and result.fix
+        assert result.reasons and fixes(result)
 
 
 @SETTINGS

@@ -1,13 +1,13 @@
-"""The seed's two tables, row by row, against the policy ddguard ships.
+"""The published page's two tables, row by row, against the policy ddguard ships.
 
-The seed (the ddtrace compatibility page of the 2.x era) lives in ``../shared/seed`` next
-to the repository; it is parsed here, independently of ``data/policy.json``, so a drift
-between the page and the shipped policy fails a named row.
+The tables (the ddtrace compatibility page of the 2.x era) are extracted verbatim into
+``tests/fixtures/compat_page.md`` by ``scripts/refresh_db.py``, which also checks them
+against the page (``--check``); they are parsed here, independently of
+``data/policy.json``, so a drift between the page and the shipped policy fails a named row.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -20,7 +20,7 @@ from ddguard import knowledge
 from ddguard.knowledge import SupportLevel
 
 REPO = Path(__file__).resolve().parents[2]
-SEED = REPO.parent / "shared" / "seed" / "python-compatibility-requirements.md"
+PAGE = REPO / "tests" / "fixtures" / "compat_page.md"
 POLICY = REPO / "src" / "ddguard" / "data" / "policy.json"
 
 LEVELS = {
@@ -58,9 +58,7 @@ def _tables(text):
 
 
 def _seed_text():
-    if not SEED.is_file():
-        pytest.skip(f"the seed is not beside the repository ({SEED})")
-    return SEED.read_text(encoding="utf-8")
+    return PAGE.read_text(encoding="utf-8")
 
 
 def _seed_tables():
@@ -98,17 +96,11 @@ def _seed_lines(specifier):
 
 
 def _level_rows():
-    try:
-        return _seed_tables()[0]
-    except pytest.skip.Exception:
-        return []
+    return _seed_tables()[0]
 
 
 def _runtime_rows():
-    try:
-        return _seed_tables()[1]
-    except pytest.skip.Exception:
-        return []
+    return _seed_tables()[1]
 
 
 def test_seed_has_both_tables():
@@ -117,10 +109,11 @@ def test_seed_has_both_tables():
     assert len(runtimes) == 6
 
 
-def test_policy_json_was_generated_from_this_seed():
-    seed = _seed_text()
+def test_policy_json_was_generated_from_the_page_the_tables_come_from():
+    recorded = re.search(r"^seed_sha256: ([0-9a-f]{64})$", _seed_text(), re.MULTILINE)
+    assert recorded is not None, "the fixture names the page it was copied from"
     policy = json.loads(POLICY.read_text(encoding="utf-8"))
-    assert policy["seed_sha256"] == hashlib.sha256(seed.encode("utf-8")).hexdigest()
+    assert policy["seed_sha256"] == recorded.group(1), "rerun scripts/refresh_db.py"
 
 
 @pytest.mark.parametrize("row", _level_rows(), ids=lambda r: r.get("Release", "?"))

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from ddguard import guard, sources
+from ddguard import sources
 from ddguard.model import Origin, OriginKind, ReferenceKind
 from ddguard.sources.interface import Reader
 
@@ -170,7 +170,9 @@ def test_project_pins_select_by_origin(
 ) -> None:
     scan = sources.project_pins(str(project), extras, groups)
     assert [str(p.specifier) for p in scan.pins] == expected
-    pins, notes = guard.project_pins(project, extras, groups)  # what tox and nox call
+    from ddguard.nox import collect_pins
+
+    pins, notes = collect_pins((), project, extras, groups)  # what the nox guard reads
     assert [str(p.specifier) for p in pins] == expected and notes == []
 
 
@@ -206,7 +208,7 @@ def _tox_env(root: Path, *, package: bool, groups: set, extras: set = frozenset(
 
 @pytest.mark.parametrize("package", [False, True], ids=["skip_install", "with-package"])
 def test_tox_env_pins_include_dependency_groups(project: Path, package: bool) -> None:
-    tox_plugin = pytest.importorskip("ddguard.tox_plugin", reason="tox is not installed")
+    tox_plugin = pytest.importorskip("ddguard.hosts.tox", reason="tox is not installed")
     env = _tox_env(project, package=package, groups={"test"})
     pins, notes = tox_plugin.env_pins(env, SimpleNamespace(requirements=[]))
     assert [str(p.specifier) for p in pins] == ["==1.20.19"]

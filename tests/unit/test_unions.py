@@ -10,8 +10,11 @@ from packaging.specifiers import SpecifierSet
 
 import ddguard
 from ddguard import knowledge, pins
-from ddguard.evaluate import ReasonCode, Verdict, judge_requirement
+from ddguard.evaluate.requirement import judge
+from ddguard.model import Options, Origin, OriginKind, Pin, ReasonCode, Verdict
 from ddguard.report import paragraph
+from ddguard.report.words import alternatives as alternatives_text
+from ddguard.report.words import reason
 from ddguard.target import Target
 
 PROJECT = Path(__file__).resolve().parent.parent / "fixtures" / "projects" / "poetry_union"
@@ -19,6 +22,22 @@ PROJECT = Path(__file__).resolve().parent.parent / "fixtures" / "projects" / "po
 
 def union(*texts):
     return tuple(SpecifierSet(t) for t in texts)
+
+
+def judge_requirement(db, specifiers, target, requirement=None):
+    """A union (or one specifier) written as ``requirement``, judged on ``target``."""
+    if isinstance(specifiers, SpecifierSet):
+        pin = Pin(text=requirement or f"ddtrace{specifiers}", specifier=specifiers, origin=Origin(OriginKind.ARGUMENT))
+    elif len(specifiers) == 1:
+        pin = Pin(text=requirement or f"ddtrace{specifiers[0]}", specifier=specifiers[0], origin=Origin(OriginKind.ARGUMENT))
+    else:
+        text = requirement or "ddtrace " + " || ".join(_lower_first(s) for s in specifiers)
+        pin = Pin(text=text, specifier=SpecifierSet(), origin=Origin(OriginKind.ARGUMENT), alternatives=tuple(specifiers))
+    return judge(db, pin, target, Options())
+
+
+def _lower_first(specifier):
+    return ",".join(sorted((str(s) for s in specifier), key=lambda s: (s[0] not in ">~=", s)))
 
 
 @pytest.mark.parametrize(
@@ -102,8 +121,8 @@ def test_union_picks_the_newest_release_any_alternative_allows(
     result = judge_requirement(
         knowledge.load(), union(*alternatives), Target.from_compact(target), requirement="u"
     )
-    assert (result.version, result.verdict, result.picked) == (version, verdict, True)
-    assert result.alternatives == described
+    assert (str(result.version), result.verdict, result.picked) == (version, verdict, True)
+    assert tuple(alternatives_text(result)) == described
     assert result.refused is (verdict is Verdict.INCOMPATIBLE)
     assert "Alternatives: " + "; ".join(described) + "." in paragraph(result)
 
@@ -115,8 +134,8 @@ def test_a_refused_union_points_at_the_alternative_that_works():
         Target.from_compact("cp312-manylinux_x86_64"),
     )
     assert result.verdict is Verdict.INCOMPATIBLE and result.refused
-    assert result.requirement == "ddtrace >=1.20,<2 || >=0.60,<0.61"
-    assert result.alternatives == (
+    assert result.pin.text == "ddtrace >=1.20,<2 || >=0.60,<0.61"
+    assert tuple(alternatives_text(result)) == (
         ">=1.20,<2: no release works here (the pick)",
         ">=0.60,<0.61: no release works here",
     )
@@ -130,7 +149,7 @@ def test_an_alternative_beyond_the_database_is_unknown():
     )
     assert result.verdict is Verdict.UNKNOWN and not result.refused
     assert result.reasons[0].code is ReasonCode.NEWER_THAN_DATABASE
-    assert newer in result.reasons[0].text
+    assert newer in reason(result.reasons[0], result.target)
 
 
 def test_one_alternative_is_the_plain_path():
@@ -138,7 +157,7 @@ def test_one_alternative_is_the_plain_path():
     target = Target.from_compact("cp311-manylinux_x86_64")
     one = judge_requirement(db, union(">=2.8,<2.9"), target)
     plain = judge_requirement(db, SpecifierSet(">=2.8,<2.9"), target)
-    assert one == plain and one.alternatives == ()
+    assert one._replace(pin=plain.pin) == plain and one.alternatives == ()
 
 
 def test_poetry_union_pins_carry_their_alternatives():

@@ -3,6 +3,7 @@ setup.py or any project code).
 
 The facade: :func:`scan_project` (a directory or one file), :func:`read_file`,
 :func:`read_requirements_file`, :func:`read_pyproject`, :func:`parse_requirement`,
+:func:`load_toml_file`,
 :func:`project_pins` (what installing the project with some extras and groups pulls in)
 and :func:`find_project_files`. Each returns :class:`~ddguard.model.Scan` values whose
 pins carry a structured :class:`~ddguard.model.Origin`.
@@ -20,7 +21,7 @@ directory of the file read.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Callable, Collection, List, Optional, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Collection, Dict, List, Optional, Tuple, TypeVar
 
 from ddguard.errors import InputError
 from ddguard.model import Note, NoteCode, Origin, OriginKind, Pin, Scan
@@ -162,6 +163,14 @@ def read_pyproject(
 
     wanted = _names(names)
     return _guarded(project or os.path.dirname(path) or ".", lambda: read(path, wanted))
+
+
+def load_toml_file(path: str) -> Dict[str, Any]:
+    """A TOML file (pyproject.toml) as data, through the one bounded reader and TOML loader;
+    InputError naming the file and line when it cannot be read."""
+    from ddguard.sources.text import DECLARATION_LIMIT, load_toml, read_text
+
+    return load_toml(read_text(path, DECLARATION_LIMIT), path)
 
 
 def parse_requirement(

@@ -1,0 +1,1 @@
+"""Pure judgements: (pins, target, knowledge) -> structured results. No I/O, no words."""
