@@ -69,14 +69,22 @@ def read_text(path: str, limit: int = TEXT_LIMIT) -> str:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
     try:
-        mode = os.fstat(descriptor).st_mode
+        status = os.fstat(descriptor)
+        mode = status.st_mode
         if not stat.S_ISREG(mode):
             what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
             if what == "a directory":
                 raise InputError("is a directory, not a file", path)
             raise InputError(f"is {what}, not a regular file: ddguard reads only files", path)
+        if status.st_size > limit:
+            raise InputError(f"larger than {limit // MIB} MiB: not read", path)
+        # read what fstat announced (+1 to see growth); a buffer of ``limit`` bytes would
+        # cost milliseconds. Size 0 may be a file whose size is unknown (/proc): bounded read
+        wanted = status.st_size + 1 if status.st_size else limit + 1
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+            data = handle.read(wanted)
+            if status.st_size and len(data) == wanted <= limit:  # it grew since fstat
+                data += handle.read(limit + 1 - len(data))
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
     finally:

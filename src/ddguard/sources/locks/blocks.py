@@ -105,34 +105,37 @@ class Block:
         return name
 
 
-def _check_headers(text: str, path: str, array: str, starts: Sequence[int]) -> None:
-    """Refuse what the block search would misread: ``[array]`` as a table, indented,
-    spaced or quoted headers. Counted in C; the slow search runs only on a mismatch."""
+def _headers(text: str, path: str, array: str) -> Tuple[Sequence[int], Sequence[int]]:
+    """Offsets of the ``[[array]]`` headers and of the other top-level table headers.
+
+    Two literal-prefix searches in C. A header that spells the array otherwise (indented,
+    spaced, quoted, or ``[array]`` as a table) would hide entries from the block search,
+    so it is refused; the second search finds those among the few non-array lines that
+    start with ``[`` (or whitespace then ``[``)."""
     name = re.escape(array)
-    # a literal "\n" first: the search then runs at C speed (an "(?:^|\n)" would not)
-    spelled = re.compile(r"\n[ \t]*\[[ \t]*\[?[ \t]*[\"']?" + name + r"[\"']?[ \t]*[\].]")
-    framed = "\n" + text[:4096]  # the first line, seen through the same pattern
-    canonical_count = len(starts) + text.count(f"\n[{array}.") + text.count(f"\n[[{array}.")
-    canonical_count += text.startswith((f"[{array}.", f"[[{array}."))
-    found = sum(1 for _ in spelled.finditer(text)) + bool(spelled.match(framed))
-    if found == canonical_count:
-        return
-    text = "\n" + text
-    for match in spelled.finditer(text):
-        at = match.start() + 1
-        if text.startswith((f"[[{array}]]", f"[{array}.", f"[[{array}."), at):
-            continue
-        line = text.count("\n", 0, at)
-        if text.startswith(f"[{array}]", at):
+    starts = offsets("q", [0] if text.startswith(f"[[{array}]]") else [])  # 8 bytes an entry
+    starts.extend(m.start() + 1 for m in re.finditer(r"\n\[\[" + name + r"\]\]", text))
+    others = offsets("q")
+    odd = re.compile(r"\n(?:[ \t]+\[|\[(?!\[" + name + r"\]\]|\[" + name + r"\.|" + name + r"\.))")
+    first = [0] if odd.match("\n" + text[:256]) else []
+    for at in first + [m.start() + 1 for m in odd.finditer(text)]:
+        end = text.find("\n", at)
+        header = re.sub(r"[\s\"']", "", text[at : end if end >= 0 else len(text)])
+        if header.lstrip("[").startswith((array + "]", array + ".")):
+            line = text.count("\n", 0, at) + 1
+            if header.startswith(f"[{array}]"):
+                raise InputError(
+                    f"{array} must be an array of tables ([[{array}]]), not a table", path, line
+                )
             raise InputError(
-                f"{array} must be an array of tables ([[{array}]]), not a table", path, line
+                f"[[{array}]] headers must be written at the start of a line, as lockers "
+                "write them (ddguard finds entries by their headers)",
+                path,
+                line,
             )
-        raise InputError(
-            f"[[{array}]] headers must be written at the start of a line, as lockers write "
-            "them (ddguard finds entries by their headers)",
-            path,
-            line,
-        )
+        if text[at] == "[":
+            others.append(at)  # another table: it ends the entry before it
+    return starts, others
 
 
 def mentioned_blocks(
@@ -141,14 +144,7 @@ def mentioned_blocks(
     """The ``[[array]]`` blocks that mention ddtrace (when in ``names``) or are named one of
     ``names`` (parsed), and the text before the first."""
     whole = load_toml(text, path) if len(text) < _WHOLE_PARSE_LIMIT else None
-    header = f"\n[[{array}]]"
-    starts = offsets("q", [0] if text.startswith(header[1:]) else [])  # 8 bytes an entry
-    starts.extend(m.start() + 1 for m in re.finditer(re.escape(header), text))
-    prefix = r"\n\[(?!\[?" + re.escape(array) + r"[.\]])"
-    others = offsets("q", (m.start() + 1 for m in re.finditer(prefix, text)))
-    if text.startswith("[") and not text.startswith((f"[[{array}", f"[{array}")):
-        others.insert(0, 0)
-    _check_headers(text, path, array, starts)
+    starts, others = _headers(text, path, array)
     if whole is not None:
         entries = whole.get(array)
         count = len(entries) if isinstance(entries, list) else 0
@@ -159,28 +155,32 @@ def mentioned_blocks(
             raise InputError(
                 f"{array} must be written as [[{array}]] tables, not as {what}", path, line
             )
-    ends = offsets("q")
-    for number, start in enumerate(starts):
-        end = starts[number + 1] if number + 1 < len(starts) else len(text)
-        at = bisect.bisect_right(others, start)
-        if at < len(others) and others[at] < end:
-            end = others[at]
-        ends.append(end)
+
+    def end_of(at: int) -> int:
+        end = starts[at + 1] if at + 1 < len(starts) else len(text)
+        other = bisect.bisect_right(others, starts[at])
+        return others[other] if other < len(others) and others[other] < end else end
+
     head = text[: starts[0]] if starts else text
     positions: Iterable[int] = _mentions(text) if "ddtrace" in names else ()
     if names != DDTRACE:
         import heapq
 
         positions = heapq.merge(positions, _named(text, array, names))
-    chosen: List[int] = []
-    for position in positions:  # increasing: a block is chosen once, in order
+    chosen: List[Tuple[int, int]] = []  # (entry, its end): each once, in order
+    for position in positions:
         at = bisect.bisect_right(starts, position) - 1
-        if at >= 0 and position < ends[at] and (not chosen or chosen[-1] != at):
-            chosen.append(at)
+        if at < 0 or (chosen and chosen[-1][0] == at):
+            continue
+        end = end_of(at)
+        if position < end:
+            chosen.append((at, end))
     blocks = []
-    for at in sorted(set(chosen)):
-        body = text[starts[at] : ends[at]]
-        line = text.count("\n", 0, starts[at]) + 1
+    line, counted = 1, 0
+    for at, end in chosen:
+        line += text.count("\n", counted, starts[at])
+        counted = starts[at]
+        body = text[starts[at] : end]
         entries = load_toml(body, path, first_line=line).get(array)
         if isinstance(entries, list) and entries and isinstance(entries[0], dict):
             blocks.append(Block(path, body, line, entries[0]))
