@@ -188,3 +188,63 @@ def test_report_lists_every_env_verdict(tox_exe: Path, project: Path) -> None:
     assert "CPython 3.11" in rows["py311"] and "warning (compatible)" in rows["py311"]
     assert "CPython 3.12" in rows["py312"] and "REFUSED (incompatible)" in rows["py312"]
     assert "skipped (ddguard = false)" in rows["off312"]
+
+
+# --- dependency groups (issue 13): a group included through {include-group = ...} ---------
+
+GROUPS_PYPROJECT = """\
+[project]
+name = "demo-groups"
+version = "0.1"
+
+[dependency-groups]
+base = ["ddtrace==1.20.19"]
+test = [{include-group = "base"}]
+"""
+
+GROUPS_TOX_INI = """\
+[tox]
+env_list = groups311, groups312
+skip_missing_interpreters = false
+
+[testenv]
+skip_install = true
+dependency_groups = test
+set_env =
+    PIP_NO_INDEX = 1
+    PIP_FIND_LINKS = {{env:STUB_LINKS}}
+    PIP_DISABLE_PIP_VERSION_CHECK = 1
+pass_env = STUB_LINKS
+commands = python -c "import ddtrace, sys; print('RAN', ddtrace.__version__, sys.version_info[:2])"
+
+[testenv:groups311]
+base_python = {py311}
+
+[testenv:groups312]
+base_python = {py312}
+"""
+
+
+@pytest.fixture(scope="module")
+def groups_project(tmp_path_factory: pytest.TempPathFactory, py311: Path, py312: Path) -> Path:
+    root = tmp_path_factory.mktemp("tox-groups")
+    links = root / "links"
+    make_wheel(
+        links, "ddtrace", "1.20.19", "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
+    )
+    (links / "ddtrace-1.20.19.tar.gz").write_bytes(b"not a real sdist")
+    (root / "tox.ini").write_text(GROUPS_TOX_INI.format(py311=py311, py312=py312))
+    (root / "pyproject.toml").write_text(GROUPS_PYPROJECT)
+    return root
+
+
+def test_a_group_included_by_the_env_group_is_judged(tox_exe: Path, groups_project: Path) -> None:
+    done = run_tox(tox_exe, groups_project, "-e", "groups311,groups312")
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "groups312: FAIL" in out and "groups311: OK" in out
+    assert "ddtrace 1.20.19 does not work on CPython 3.12" in out
+    assert "pyproject.toml:6" in out  # the line of base = [...], reached through test
+    assert "RAN 1.20.19 (3, 11)" in out
+    assert "RAN 1.20.19 (3, 12)" not in out
+    assert not (site_packages(groups_project, "groups312") / "ddtrace").exists()

@@ -13,8 +13,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 import ddguard
-from ddguard import installed, integration_check, integration_ranges
+from ddguard import integration_check, integration_ranges
 from ddguard.integration_ranges import FindingKind, integration_findings
+from ddguard.sources import installed
 from ddguard.target import Target
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "integrations"

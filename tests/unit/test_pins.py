@@ -12,7 +12,7 @@ import pytest
 
 from ddguard import pins
 from ddguard.errors import InputError
-from ddguard.pins_pyproject import poetry_specifier
+from ddguard.sources.poetry import poetry_specifier
 
 PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
 SRC = Path(__file__).resolve().parents[2] / "src"

@@ -20,7 +20,7 @@ from packaging.version import Version
 
 from ddguard import pins
 from ddguard.errors import InputError
-from ddguard.pins_reqfile import logical_lines, split_args_options
+from ddguard.sources.requirements_file import logical_lines, split_args_options
 from ddguard.writers import Decision, EditNote, EditRequest, Split, Syntax, plan, unified_diff
 
 if sys.version_info >= (3, 11):

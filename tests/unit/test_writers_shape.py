@@ -12,7 +12,7 @@ from packaging.markers import Marker, default_environment
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from ddguard.pins_pyproject import poetry_specifier
+from ddguard.sources.poetry import poetry_specifier
 from ddguard.writers import pep508, shape
 from ddguard.writers.records import Decision, EditNote
 

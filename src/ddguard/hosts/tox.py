@@ -160,22 +160,25 @@ def _settings(tox_env: Any) -> Any:
 
 def env_pins(tox_env: Any, deps: Any) -> Tuple[List[Pin], List[Any]]:
     """ddtrace pins of the env's deps (``-r`` and ``-c`` files included), of its
-    ``constraints`` setting and, when it installs the package, of the project (its
-    dependencies, the env's ``extras`` and ``dependency_groups``, includes followed)."""
+    ``constraints`` setting, of the env's ``dependency_groups`` (includes followed; tox
+    installs them with or without the package) and, when it installs the package, of the
+    project's dependencies and the env's ``extras``."""
     inline = str(Path(tox_env.core["tox_root"]) / "tox.ini")  # tox's name for inline deps
     found = _parsed_pins(getattr(deps, "requirements", []), inline, tox_env.name)
     constraints = _conf(tox_env, "constraints", None)
     if constraints is not None and getattr(constraints, "requirements", None):
         found.extend(_parsed_pins(constraints.requirements, inline, tox_env.name, constraint=True))
     notes: List[Any] = []
-    if getattr(tox_env, "package_env", None) is not None:
+    groups: Set[str] = set(_conf(tox_env, "dependency_groups", set()))
+    packaged = getattr(tox_env, "package_env", None) is not None
+    if packaged or groups:  # tox installs dependency groups without the package too
         from ddguard import sources
+        from ddguard.model import OriginKind
 
         root = Path(tox_env.core["package_root"])
-        extras: Set[str] = set(_conf(tox_env, "extras", set()))
-        groups: Set[str] = set(_conf(tox_env, "dependency_groups", set()))
+        extras: Set[str] = set(_conf(tox_env, "extras", set())) if packaged else set()
         scan = sources.project_pins(str(root), extras, groups)
-        found.extend(scan.pins)
+        found.extend(p for p in scan.pins if packaged or p.origin.kind is OriginKind.GROUP)
         notes.extend(scan.notes)
     return found, notes
 

@@ -9,16 +9,10 @@ with ``importlib.metadata``, the first occurrence of a name on the path wins.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from typing import Container, Dict, Iterable, Optional, Tuple
 
-_NORMALIZE = re.compile(r"[-_.]+")
-
-
-def canonical(name: str) -> str:
-    """PEP 503 normalization (what ``packaging.utils.canonicalize_name`` does)."""
-    return _NORMALIZE.sub("-", name).lower()
+from ddguard.sources.names import canonical
 
 
 def distributions(
@@ -77,15 +71,34 @@ def _from_headers(path: str) -> Optional[Tuple[str, str]]:
     if os.path.isdir(path) and not os.path.isfile(file):
         file = os.path.join(path, "METADATA")
     headers: Dict[str, str] = {}
-    try:
-        with open(file, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if not line.strip():
-                    break
-                key, _, value = line.partition(":")
-                headers.setdefault(key.strip().lower(), value.strip())
-    except OSError:
+    text = _head(file)
+    if text is None:
         return None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition(":")
+        headers.setdefault(key.strip().lower(), value.strip())
     if "name" in headers and "version" in headers:
         return headers["name"], headers["version"]
     return None
+
+
+def _head(path: str, size: int = 64 * 1024) -> Optional[str]:
+    """The first ``size`` bytes of a regular file (never a FIFO or device: this runs at
+    interpreter start), decoded leniently; None when unreadable."""
+    import stat
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read(size).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
