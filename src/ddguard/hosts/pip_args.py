@@ -33,13 +33,13 @@ _TAKE_VALUE = _table(
     --abi --all-releases --build-constraint --build-option --cache-dir --cert --client-cert
     --config-settings --constraint --default-timeout --dest --destination-dir
     --destination-directory --editable --exists-action --extra-index-url --find-links
-    --global-option --group --implementation --index-url --keyring-provider --local-log --log
-    --log-file --no-binary --only-binary --only-final --platform --prefix --progress-bar
-    --proxy --pypi-url --python --python-version --refresh-package --report --requirement
-    --requirements-from-script --resume-retries --retries --root --root-user-action --source
-    --source-dir --source-directory --src --target --timeout --trusted-host
-    --upgrade-strategy --uploaded-prior-to --use-deprecated --use-feature --wheel-dir
-    -C -c -d -e -f -i -r -t -w
+    --global-option --group --implementation --index-url --keyring-provider --local-log
+    --log --log-file --no-binary --only-binary --only-final --platform --prefix
+    --progress-bar --proxy --pypi-url --python --python-version --refresh-package --report
+    --requirement --requirements-from-script --resume-retries --retries --root
+    --root-user-action --source --source-dir --source-directory --src --target --timeout
+    --trusted-host --upgrade-strategy --uploaded-prior-to --use-deprecated --use-feature
+    --wheel-dir -C -c -d -e -f -i -r -t -w
     """
 )
 _FLAGS = _table(
@@ -60,8 +60,8 @@ _GENERAL = _table(
     --cache-dir --cert --client-cert --debug --default-timeout --disable-pip-version-check
     --exists-action --help --isolated --keyring-provider --local-log --log --log-file
     --no-cache-dir --no-color --no-input --no-proxy-env --no-python-version-warning --proxy
-    --python --quiet --require-venv --require-virtualenv --resume-retries --retries --timeout
-    --trusted-host --use-deprecated --use-feature --verbose --version -V -h -q -v
+    --python --quiet --require-venv --require-virtualenv --resume-retries --retries
+    --timeout --trusted-host --use-deprecated --use-feature --verbose --version -V -h -q -v
     """
 )
 _LONG = sorted(o for o in _TAKE_VALUE | _FLAGS if o.startswith("--"))
