@@ -158,7 +158,7 @@ def judge_arguments(args: List[str]) -> Judged:
     if call is None:
         return Judged()
     request = build_request(call)
-    judged = _judge(request) if request is not None else Judged()
+    judged = judge(request) if request is not None else Judged()
     if call.python and not os.environ.get("_PIP_RUNNING_IN_SUBPROCESS"):
         os.environ[_CHILD_MARK] = "1"  # pip re-runs itself under PATH: judged here already
     return judged
@@ -326,7 +326,7 @@ def probe_interpreter(python: str) -> Optional[Interpreter]:
 # --- the one seam to ddguard's core (its API is being rewritten: keep every call here) --------
 
 
-def _judge(request: Request) -> Judged:
+def judge(request: Request) -> Judged:
     """Read the pins, build the target, check, and word the refusals with the paragraphs of
     ``ddguard check``. Bad input (a missing file, a malformed requirement) is pip's to
     report: nothing is said."""
