@@ -23,9 +23,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence, Tuple
 
 from ddguard.hosts.pip_args import PipCall, read_call
+
+if TYPE_CHECKING:
+    from ddguard.pins import Pin
+    from ddguard.target import Target
 
 _CHILD_MARK = "_DDGUARD_PIP_JUDGED"  # set before pip re-runs itself under --python PATH
 _PROBE_TIMEOUT = 20.0
@@ -327,88 +331,96 @@ def probe_interpreter(python: str) -> Optional[Interpreter]:
 
 
 def judge(request: Request) -> Judged:
-    """Read the pins, build the target, check, and word the refusals with the paragraphs of
-    ``ddguard check``. Bad input (a missing file, a malformed requirement) is pip's to
-    report: nothing is said."""
+    """Judge what ``request`` installs with ``ddguard check``'s engine and words. Bad input
+    (a missing file, a malformed requirement, a target pip refuses) is pip's to report:
+    nothing is said."""
+    from ddguard.api import check
+    from ddguard.errors import InputError
+    from ddguard.report import paragraph
+
+    try:
+        wanted, constraints = _pins(request)
+        target = _target(request)
+    except InputError:
+        return Judged()
+
+    def applies(pin: Pin) -> bool:
+        return pin.marker is None or bool(pin.marker.evaluate(target.marker_env()))
+
+    def refused(requested: List[Pin]) -> Tuple[str, ...]:
+        if not requested:
+            return ()
+        report = check(requested, target, allow_source_build=request.allow_source_build)
+        return tuple(dict.fromkeys(paragraph(r) for r in report.results if r.refused))
+
+    wanted = [p for p in wanted if applies(p)]
+    constraints = [p for p in constraints if applies(p)]
+    if not wanted:  # constraints alone install nothing: said, never refused
+        return Judged(warnings=refused(constraints))
+    kept = _kept_installed(request.installed, wanted + constraints)
+    return Judged(refusals=refused([kept] if kept is not None else wanted + constraints))
+
+
+def _pins(request: Request) -> Tuple[List[Pin], List[Pin]]:
+    """The ddtrace pins pip is asked to install, and the constraints on them."""
     import dataclasses
+    from pathlib import Path
 
     from packaging.specifiers import SpecifierSet
 
     from ddguard import pins
-    from ddguard.api import check
-    from ddguard.errors import InputError
     from ddguard.guard import project_pins
-    from ddguard.report import paragraph
-    from ddguard.target import Target
 
-    try:
-        wanted: List[pins.Pin] = []
-        constraints: List[pins.Pin] = []
-        for text in request.requirements:
-            pin = pins.parse_requirement_text(text, "argv")
-            if pin is not None:
-                wanted.append(pin)
-        for value in request.editables:
-            pin = pins.parse_requirement_text(f"-e {value}", "argv")
-            if pin is not None:
-                wanted.append(pin)
-        for path in request.requirement_files:
-            for pin in pins.read_requirements_file(path):
-                (constraints if pin.kind is pins.PinKind.CONSTRAINT else wanted).append(pin)
-        for path in request.constraint_files:
-            constraints.extend(pins.read_requirements_file(path))
-        from pathlib import Path
-
-        for root, extras in request.projects:
-            wanted.extend(project_pins(Path(root), extras)[0])
-        for root, group in request.groups:
-            wanted.extend(project_pins(Path(root), groups=(group,))[0])
-        if request.platforms or request.python_version or request.implementation or request.abis:
-            target = Target.from_pip_flags(
-                request.python_version, request.implementation, request.abis, request.platforms
-            )
-        elif request.interpreter is not None:
-            facts = request.interpreter
-            target = Target.for_interpreter(
-                facts.version, facts.implementation, facts.free_threaded
-            )
-        else:
-            target = Target.from_host()
-    except InputError:
-        return Judged()
-    if request.pre:  # --pre: the installer's pick may be a pre-release
+    wanted: List[Pin] = []
+    constraints: List[Pin] = []
+    for text in request.requirements:
+        wanted.extend(p for p in [pins.parse_requirement_text(text, "argv")] if p is not None)
+    for value in request.editables:
+        wanted.extend(p for p in [pins.parse_requirement_text(f"-e {value}", "argv")] if p)
+    for path in request.requirement_files:
+        for pin in pins.read_requirements_file(path):
+            (constraints if pin.kind is pins.PinKind.CONSTRAINT else wanted).append(pin)
+    for path in request.constraint_files:
+        constraints.extend(pins.read_requirements_file(path))
+    for root, extras in request.projects:
+        wanted.extend(project_pins(Path(root), extras)[0])
+    for root, group in request.groups:
+        wanted.extend(project_pins(Path(root), groups=(group,))[0])
+    if request.pre:  # the installer's pick may be a pre-release
         wanted = [
             dataclasses.replace(p, specifier=SpecifierSet(str(p.specifier), prereleases=True))
             for p in wanted
         ]
+    return wanted, constraints
 
-    def applies(pin: pins.Pin) -> bool:
-        return pin.marker is None or bool(pin.marker.evaluate(target.marker_env()))
 
-    wanted = [p for p in wanted if applies(p)]
-    constraints = [p for p in constraints if applies(p)]
-    allow = request.allow_source_build
-    if not wanted:  # constraints alone install nothing: said, never refused
-        report = check(constraints, target, allow_source_build=allow) if constraints else None
-        refused = [paragraph(r) for r in report.results if r.refused] if report else []
-        return Judged(warnings=tuple(refused))
-    kept = request.installed
+def _target(request: Request) -> Target:
+    from ddguard.target import Target
 
-    def keeps(pin: pins.Pin) -> bool:  # pip keeps the installed ddtrace for this pin
-        if kept is None or pin.unknown_reason or pin.alternatives or "@" in pin.requirement:
-            return False
+    if request.platforms or request.python_version or request.implementation or request.abis:
+        return Target.from_pip_flags(
+            request.python_version, request.implementation, request.abis, request.platforms
+        )
+    if request.interpreter is not None:
+        facts = request.interpreter
+        return Target.for_interpreter(facts.version, facts.implementation, facts.free_threaded)
+    return Target.from_host()
+
+
+def _kept_installed(installed: Optional[Tuple[str, str]], requested: List[Pin]) -> Optional[Pin]:
+    """The installed ddtrace as a pin, when pip keeps it: every requirement and constraint
+    is a version range it satisfies."""
+    from ddguard.pins import parse_requirement_text
+
+    if installed is None:
+        return None
+    version, directory = installed
+    for pin in requested:
+        if pin.unknown_reason or pin.alternatives or "@" in pin.requirement:
+            return None  # a direct reference or a union: pip decides by more than a version
         try:
-            return bool(pin.specifier.contains(kept[0], prereleases=True))
+            if not pin.specifier.contains(version, prereleases=True):
+                return None
         except ValueError:  # an installed version that is not PEP 440
-            return False
-
-    if kept is not None and all(keeps(p) for p in wanted + constraints):
-        pin = pins.parse_requirement_text(f"ddtrace=={kept[0]}", f"installed in {kept[1]}")
-        wanted, constraints = ([pin] if pin is not None else []), []
-    report = check(wanted + constraints, target, allow_source_build=allow)
-    refusals = []
-    for result in report.results:
-        text = paragraph(result)
-        if result.refused and text not in refusals:
-            refusals.append(text)
-    return Judged(refusals=tuple(refusals))
+            return None
+    return parse_requirement_text(f"ddtrace=={version}", f"installed in {directory}")
