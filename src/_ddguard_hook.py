@@ -134,10 +134,15 @@ def _module_is_pip(argc: int) -> bool:
 def _check_pip(argv: "Sequence[str]") -> None:
     try:
         from ddguard.hosts.pip import check_command_line
+
+        check_command_line(list(argv))  # a refusal raises SystemExit(1), which passes
     except Exception as exc:  # a broken ddguard install must not break pip
-        sys.stderr.write(f"ddguard: warning: pip check skipped ({exc!r}); pip goes on unchecked\n")
-        return
-    check_command_line(list(argv))  # fails open on its own errors; a refusal exits 1
+        try:  # noqa: SIM105 (contextlib is one more import in every process)
+            sys.stderr.write(
+                f"ddguard: warning: pip check skipped ({exc!r}); pip goes on unchecked\n"
+            )
+        except Exception:  # no stderr (pythonw, closed): nowhere to say it
+            pass
 
 
 def installed() -> bool:

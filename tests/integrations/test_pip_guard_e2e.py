@@ -183,6 +183,18 @@ def test_pin_that_breaks_here_is_refused_before_pip_resolves_or_downloads(
     assert freeze(python, env) == before
 
 
+def test_refusal_under_w_error_is_the_same(
+    venv: Callable[[str, str], Venv], index: Tuple[str, List[str]], tmp_path: Path
+) -> None:
+    """``python -W error``: nothing ddguard does turns into an exception."""
+    python, _ = venv("3.12", "newest")
+    url, requests = index
+    argv = [str(python), "-W", "error", "-m", "pip", "install", "-i", url, "ddtrace==1.20.19"]
+    done = run(argv, env=hermetic(tmp_path, PYTHONWARNINGS="error"))
+    assert done.returncode == 1 and done.stderr.startswith(REFUSED_312), done.stderr
+    assert "Traceback" not in done.stderr and requests == []
+
+
 def test_the_index_recorder_sees_what_pip_asks_for(
     venv: Callable[[str, str], Venv], index: Tuple[str, List[str]], tmp_path: Path
 ) -> None:

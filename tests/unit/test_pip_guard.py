@@ -188,6 +188,31 @@ def test_pip_imported_before_argv_is_set_is_decided_at_its_next_import(
     assert seen == [["pip", "install", "ddtrace"]]
 
 
+def test_an_error_escaping_the_check_warns_once_and_lets_pip_go_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(argv: List[str]) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(guard, "check_command_line", broken)
+    monkeypatch.setattr(sys, "argv", ["pip", "install", "ddtrace"])
+    assert hook.DDTraceImportHook().find_spec("pip") is None
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == (
+        "ddguard: warning: pip check skipped (RuntimeError('boom')); pip goes on unchecked"
+    )
+
+
+def test_a_refusal_passes_through_the_finder(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(argv: List[str]) -> None:
+        raise SystemExit(1)
+
+    monkeypatch.setattr(guard, "check_command_line", refuse)
+    monkeypatch.setattr(sys, "argv", ["pip", "install", "ddtrace"])
+    with pytest.raises(SystemExit):
+        hook.DDTraceImportHook().find_spec("pip")
+
+
 def test_a_broken_ddguard_warns_once_and_lets_pip_go_on(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

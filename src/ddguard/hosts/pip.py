@@ -133,6 +133,8 @@ def check_command_line(argv: List[str]) -> None:
 
 
 def _say(text: str) -> None:
+    if sys.stderr is None:  # pythonw: nowhere to say it
+        return
     for line in text.splitlines() or [""]:
         sys.stderr.write(f"ddguard: {line}\n")
 
