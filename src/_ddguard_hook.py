@@ -1,4 +1,5 @@
-"""The automatic startup check: a meta-path finder that reacts only to ``import ddtrace``.
+"""The automatic startup check: a meta-path finder that reacts only to ``import ddtrace``
+(and, in pip's own process, to pip's first import).
 
 ``ddguard.pth`` (and ``ddguard.start``, PEP 829) in site-packages call :func:`install` at
 interpreter start. That is all that runs for processes that never import ddtrace: this
@@ -24,8 +25,8 @@ is known (``sys.argv`` may not be set yet while ``.pth`` files run): if the prog
 (``pip``, ``pip3``, ``pip3.12``, ``python -m pip``, a pip zipapp, pip's ``--python``
 runner) and its arguments name ``install``, ``download`` or ``wheel``, it hands them to
 :func:`ddguard.hosts.pip.check_command_line`, which judges them before pip resolves or
-downloads anything. Deciding costs one string comparison per import, imports nothing,
-and happens once per process.
+downloads anything. In every other process this costs one string comparison per import
+and imports nothing; the decision is made once per process.
 """
 
 # No ``from __future__ import annotations`` here or in ddguard/__init__.py: this runs in
