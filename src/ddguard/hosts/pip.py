@@ -106,8 +106,9 @@ def check_command_line(argv: List[str]) -> None:
             warnings.simplefilter("ignore")
             judged = judge_arguments(argv[1:])
     except Exception as exc:  # fail open: ddguard's own failure never stops pip
+        reason = " ".join(str(exc).split())
         _say(
-            f"warning: internal error in the pip check ({type(exc).__name__}: {exc}); "
+            f"warning: internal error in the pip check ({type(exc).__name__}: {reason}); "
             "pip goes on unchecked"
         )
         return
@@ -128,7 +129,8 @@ def check_command_line(argv: List[str]) -> None:
         "pip stopped before resolving or downloading anything. To run it unchecked: "
         f"DDGUARD_MODE=off {command_text(argv)} (DDGUARD_MODE=warn prints this and goes on)."
     )
-    sys.stderr.flush()
+    if sys.stderr is not None:
+        sys.stderr.flush()
     raise SystemExit(1)
 
 
