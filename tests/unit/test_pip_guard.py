@@ -721,6 +721,17 @@ def test_build_request_reads_only_what_may_name_ddtrace(tmp_path: Path) -> None:
     assert nothing is not None and guard.build_request(nothing, cwd=str(tmp_path)) is None
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_files_that_are_missing_or_not_regular_are_pips_to_report(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "dir.txt").mkdir()
+    for path in ("fifo", "dir.txt", "missing.txt", os.devnull, "https://example.com/r.txt"):
+        for flag in ("-r", "-c"):
+            found = call(["install", "requests", flag, path])
+            assert found is not None
+            assert guard.build_request(found, cwd=str(tmp_path)) is None, (flag, path)
+
+
 def test_installed_ddtrace_is_found_by_its_metadata(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b" / "ddtrace-2.8.5.dist-info").mkdir(parents=True)

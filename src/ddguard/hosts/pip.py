@@ -257,17 +257,18 @@ def _pyproject(directory: str) -> str:
 
 def _may_name_ddtrace(path: str, cwd: str, includes: bool) -> bool:
     """Whether a file may name ddtrace: it mentions it, or (a requirements file) includes
-    another file. A URL (``-r https://...``) is pip's to fetch: not judged."""
+    another file. A URL (``-r https://...``) is pip's to fetch, and a file that is missing
+    or not a regular file (a FIFO, ``/dev/zero``) is pip's to report: neither is judged."""
     if "://" in path:
         return False
     full = os.path.join(cwd, path)
     try:
         if not os.path.isfile(full):
-            return True  # missing: the core's reader meets it and stays silent for pip
+            return False
         with open(full, "rb") as handle:
             text = handle.read(_SNIFF_BYTES + 1).lower()
     except OSError:
-        return True
+        return False
     if len(text) > _SNIFF_BYTES or b"ddtrace" in text:
         return True
     return includes and any(
