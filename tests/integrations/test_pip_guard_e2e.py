@@ -371,6 +371,19 @@ def test_python_path_is_judged_for_that_interpreter(
     assert done.returncode == 1 and done.stderr.startswith(REFUSED_312)
 
 
+def test_pip_without_ddguard_installing_into_an_environment_with_it_is_refused_there(
+    venv: Callable[[str, str], Venv], tmp_path: Path
+) -> None:
+    """``pip --python PATH`` re-runs pip under PATH: ddguard there judges that run."""
+    py312, _ = venv("3.12", "bundled")
+    run([str(pyenv_python("3.11")), "-m", "venv", str(tmp_path / "plain")], check=True)
+    plain_pip = tmp_path / "plain" / "bin" / "pip"
+    argv = [str(plain_pip), "--python", str(py312), "install", "--no-index", "ddtrace==1.20.19"]
+    done = run(argv, env=hermetic(tmp_path))
+    assert done.returncode == 1 and done.stderr.startswith(REFUSED_312), done.stderr
+    assert "DDGUARD_MODE=off pip --python" in done.stderr
+
+
 @pytest.mark.parametrize("which", PIPS)
 def test_other_commands_and_processes_are_untouched(
     venv: Callable[[str, str], Venv], which: str, wheels: Path, tmp_path: Path

@@ -772,6 +772,16 @@ def test_strict_refusal_prints_the_paragraph_and_the_bypass_and_exits_1(
         (["-m", "install", "ddtrace<2"], "DDGUARD_MODE=off python -m pip install 'ddtrace<2'"),
         (["/tmp/pip.pyz", "install", "x"], "DDGUARD_MODE=off python /tmp/pip.pyz install x"),
         (["/venv/bin/pip3.12", "install", "x"], "DDGUARD_MODE=off pip3.12 install x"),
+        (
+            [
+                "/venv/lib/python3.12/site-packages/pip/__pip-runner__.py",
+                "--python",
+                "/v",
+                "install",
+                "x",
+            ],
+            "DDGUARD_MODE=off pip --python /v install x",
+        ),
     ],
 )
 def test_the_bypass_repeats_the_command_as_typed(

@@ -147,8 +147,10 @@ def command_text(argv: Sequence[str]) -> str:
 
     program = argv[0]
     name = os.path.basename(program)
-    if program == "-m" or name == "__pip-runner__.py":
+    if program == "-m":
         shown = ["python", "-m", "pip"]
+    elif name == "__pip-runner__.py":  # pip --python PATH re-running itself under PATH
+        shown = ["pip"]
     elif name.lower().endswith((".pyz", ".pyzw")):
         shown = ["python", program]
     else:
