@@ -19,14 +19,12 @@ ddtrace. A refusal propagates as ``DDGuardError`` (an ImportError) and the finde
 so every later ``import ddtrace`` is refused too (the outcome is remembered, not redone);
 any other failure inside ddguard warns and lets the import proceed (fail open).
 
-The same finder guards pip in its environment (``ddguard.hosts.pip``). It sees every import
-by name, and the first time ``pip`` (or a ``pip.`` submodule) is imported the command line
-is known (``sys.argv`` may not be set yet while ``.pth`` files run): if the program is pip
-(``pip``, ``pip3``, ``pip3.12``, ``python -m pip``, a pip zipapp, pip's ``--python``
-runner) and its arguments name ``install``, ``download`` or ``wheel``, it hands them to
-:func:`ddguard.hosts.pip.check_command_line`, which judges them before pip resolves or
-downloads anything. In every other process this costs one string comparison per import
-and imports nothing; the decision is made once per process.
+The finder also guards pip (``ddguard.hosts.pip``): at the first import of ``pip`` (or a
+``pip.`` submodule) ``sys.argv`` is set, which it may not be while ``.pth`` files run. If
+the program is pip (``pip``, ``pip3.12``, ``python -m pip``, a zipapp, pip's ``--python``
+runner) running ``install``, ``download`` or ``wheel``, the arguments go to
+:func:`ddguard.hosts.pip.check_command_line` before pip resolves anything. Elsewhere: one
+string comparison per import, no import; decided once per process.
 """
 
 # No ``from __future__ import annotations`` here or in ddguard/__init__.py: this runs in
@@ -98,10 +96,13 @@ class DDTraceImportHook:
 _PIP_COMMANDS = ("install", "download", "wheel")
 
 
+# Comments, not docstrings, below: docstrings would be loaded at every interpreter start.
+
+
+# Whether argv (sys.argv when pip is first imported) is pip with a command ddguard judges.
+# Cheap and import-free: ddguard.hosts.pip reads the arguments properly ("pip show install"
+# passes here and is dropped there).
 def pip_guarded(argv: "Sequence[str]") -> bool:
-    """Whether ``argv`` (``sys.argv`` when pip is first imported) is pip with a command
-    ddguard judges. Cheap and import-free: ``ddguard.hosts.pip`` reads the arguments
-    properly (``pip show install`` passes here and is dropped there)."""
     if not any(arg in _PIP_COMMANDS for arg in argv[1:]):
         return False
     program = argv[0]
@@ -120,9 +121,9 @@ def pip_guarded(argv: "Sequence[str]") -> bool:
     return name[:3] == "pip" and version.replace(".", "").isdigit()
 
 
+# python -m X: is X pip? sys.orig_argv (3.10+) holds the module name just before the
+# arguments: "pip", or "-mpip" / "-Impip" when flags were joined.
 def _module_is_pip(argc: int) -> bool:
-    """``python -m X``: is X pip? ``sys.orig_argv`` (3.10+) holds the module name just
-    before the arguments: ``pip``, or ``-mpip`` / ``-Impip`` when flags were joined."""
     orig: Optional[Sequence[str]] = getattr(sys, "orig_argv", None)
     if not orig or len(orig) <= argc:
         return True  # before 3.10: only pip's own import got here with argv[0] == "-m"
