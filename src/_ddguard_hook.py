@@ -164,7 +164,7 @@ def install() -> None:
 def _for_pytest(refusal: "ImportError") -> "ImportError":
     """Inside pytest, a refusal that pytest reports as a usage error (exit status 4)."""
     try:
-        from ddguard.pytest_plugin import usage_error
+        from ddguard.hosts.pytest import usage_error
 
         return usage_error(refusal)
     except Exception:

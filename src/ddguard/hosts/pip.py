@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence, Tuple
 from ddguard.hosts.pip_args import PipCall, read_call
 
 if TYPE_CHECKING:
-    from ddguard.pins import Pin
+    from ddguard.model import Pin
     from ddguard.target import Target
 
 _CHILD_MARK = "_DDGUARD_PIP_JUDGED"  # set before pip re-runs itself under --python PATH
@@ -341,9 +341,8 @@ def judge(request: Request) -> Judged:
     """Judge what ``request`` installs with ``ddguard check``'s engine and words. Bad input
     (a missing file, a malformed requirement, a target pip refuses) is pip's to report:
     nothing is said."""
-    from ddguard.api import check
+    from ddguard.api import check, refusals
     from ddguard.errors import InputError
-    from ddguard.report import paragraph
 
     try:
         wanted, constraints = _pins(request)
@@ -358,7 +357,7 @@ def judge(request: Request) -> Judged:
         if not requested:
             return ()
         report = check(requested, target, allow_source_build=request.allow_source_build)
-        return tuple(dict.fromkeys(paragraph(r) for r in report.results if r.refused))
+        return tuple(dict.fromkeys(refusals(report)))
 
     wanted = [p for p in wanted if applies(p)]
     constraints = [p for p in constraints if applies(p)]
@@ -370,33 +369,30 @@ def judge(request: Request) -> Judged:
 
 def _pins(request: Request) -> Tuple[List[Pin], List[Pin]]:
     """The ddtrace pins pip is asked to install, and the constraints on them."""
-    import dataclasses
-    from pathlib import Path
-
     from packaging.specifiers import SpecifierSet
 
-    from ddguard import pins
-    from ddguard.guard import project_pins
+    from ddguard import sources
+    from ddguard.model import Origin, OriginKind
 
+    argument = Origin(OriginKind.ARGUMENT)
     wanted: List[Pin] = []
     constraints: List[Pin] = []
     for text in request.requirements:
-        wanted.extend(p for p in [pins.parse_requirement_text(text, "argv")] if p is not None)
+        wanted.extend(p for p in [sources.parse_requirement(text, argument)] if p is not None)
     for value in request.editables:
-        wanted.extend(p for p in [pins.parse_requirement_text(f"-e {value}", "argv")] if p)
+        wanted.extend(p for p in [sources.parse_requirement(f"-e {value}", argument)] if p)
     for path in request.requirement_files:
-        for pin in pins.read_requirements_file(path):
-            (constraints if pin.kind is pins.PinKind.CONSTRAINT else wanted).append(pin)
+        for pin in sources.read_requirements_file(path).pins:
+            (constraints if pin.origin.kind is OriginKind.CONSTRAINT else wanted).append(pin)
     for path in request.constraint_files:
-        constraints.extend(pins.read_requirements_file(path))
+        constraints.extend(sources.read_requirements_file(path).pins)
     for root, extras in request.projects:
-        wanted.extend(project_pins(Path(root), extras)[0])
+        wanted.extend(sources.project_pins(root, extras).pins)
     for root, group in request.groups:
-        wanted.extend(project_pins(Path(root), groups=(group,))[0])
+        wanted.extend(sources.project_pins(root, groups=(group,)).pins)
     if request.pre:  # the installer's pick may be a pre-release
         wanted = [
-            dataclasses.replace(p, specifier=SpecifierSet(str(p.specifier), prereleases=True))
-            for p in wanted
+            p._replace(specifier=SpecifierSet(str(p.specifier), prereleases=True)) for p in wanted
         ]
     return wanted, constraints
 
@@ -417,17 +413,21 @@ def _target(request: Request) -> Target:
 def _kept_installed(installed: Optional[Tuple[str, str]], requested: List[Pin]) -> Optional[Pin]:
     """The installed ddtrace as a pin, when pip keeps it: every requirement and constraint
     is a version range it satisfies."""
-    from ddguard.pins import parse_requirement_text
+    from packaging.specifiers import SpecifierSet
+
+    from ddguard.model import Origin, OriginKind, Pin
 
     if installed is None:
         return None
     version, directory = installed
-    for pin in requested:
-        if pin.unknown_reason or pin.alternatives or "@" in pin.requirement:
-            return None  # a direct reference or a union: pip decides by more than a version
-        try:
+    try:
+        for pin in requested:
+            if pin.reference is not None or pin.alternatives:
+                return None  # a direct reference or a union: pip decides by more than a version
             if not pin.specifier.contains(version, prereleases=True):
                 return None
-        except ValueError:  # an installed version that is not PEP 440
-            return None
-    return parse_requirement_text(f"ddtrace=={version}", f"installed in {directory}")
+        exact = SpecifierSet(f"=={version}")
+    except ValueError:  # an installed version that is not PEP 440
+        return None
+    origin = Origin(OriginKind.INSTALLED, path=directory)
+    return Pin(text=f"ddtrace=={version}", specifier=exact, origin=origin)
