@@ -6,7 +6,7 @@ import os
 import statistics
 import subprocess
 import time
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 
 def time_once(argv: Sequence[str], env: Optional[Mapping[str, str]] = None) -> float:
@@ -19,6 +19,40 @@ def time_once(argv: Sequence[str], env: Optional[Mapping[str, str]] = None) -> f
         check=False,
     )
     return time.perf_counter() - start
+
+
+def measure_once(
+    argv: Sequence[str], env: Optional[Mapping[str, str]] = None
+) -> Tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run. CPU time (user + system of the child) is
+    steadier than wall time on a machine other work shares."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time_once(argv, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def paired_wall_and_cpu_medians(
+    commands: Dict[str, Sequence[str]],
+    runs: int = 21,
+    warmup: int = 3,
+    env: Optional[Mapping[str, str]] = None,
+) -> Tuple[Dict[str, float], Dict[str, float]]:
+    """:func:`paired_medians` of wall time and of CPU time, from the same runs."""
+    wall: Dict[str, List[float]] = {name: [] for name in commands}
+    cpu: Dict[str, List[float]] = {name: [] for name in commands}
+    for index in range(warmup + runs):
+        for name, argv in commands.items():
+            elapsed, used = measure_once(argv, env)
+            if index >= warmup:
+                wall[name].append(elapsed)
+                cpu[name].append(used)
+    return (
+        {name: statistics.median(values) for name, values in wall.items()},
+        {name: statistics.median(values) for name, values in cpu.items()},
+    )
 
 
 def paired_medians(

@@ -1,8 +1,13 @@
 """Budgets (issue 6), whole-process medians of paired runs in two real venvs:
 
 * interpreter start (`python -c pass`) with ddguard installed vs a venv without it: <= 1.05x
+* processes that are not pip (`python -c "import json"`) and pip commands ddguard does not
+  judge (`pip --version`), with ddguard installed vs without: <= 1.03x of CPU time (user +
+  system; wall time is printed too, but varies more than that on a shared machine)
 * `python -c "import ddguard.auto"` (ddtrace installed, warm cache) vs `python -c pass`: <= 1.25x
 * `python -c "import ddtrace"` (stub ddtrace) with the automatic hook vs DDGUARD_MODE=off: <= +5 ms
+* `pip install ddtrace==1.20.19` refused by the pip guard on CPython 3.12 (for an older
+  interpreter: with pip's target flags for 3.12): <= 1 s, start of pip to exit 1
 
     python benchmarks/startup.py [--runs 21] [--python /root/.pyenv/versions/3.12.1/bin/python]
 """
@@ -18,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List
 
-from _timing import paired_medians, time_once
+from _timing import paired_medians, paired_wall_and_cpu_medians, time_once
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -72,28 +77,55 @@ def main() -> int:
             base / "guarded", args.python, ddguard, "ddtrace==2.21.12", find_links=wheels
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "DDGUARD"))}
-        env["XDG_CACHE_HOME"] = str(base / "cache")
+        env = {k: v for k, v in env.items() if not k.startswith("PIP_")}
+        env.update(XDG_CACHE_HOME=str(base / "cache"), PIP_CONFIG_FILE=os.devnull)
+        env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         off = dict(env, DDGUARD_MODE="off")
         subprocess.run([guarded, "-c", "import ddtrace"], env=env, check=True)  # warm the cache
-        commands: Dict[str, List[str]] = {
+        plain_pip = str(Path(plain).parent / "pip")
+        guarded_pip = str(Path(guarded).parent / "pip")
+        refused = [guarded_pip, "install", "--no-index", "ddtrace==1.20.19"]
+        if int(tag[3:]) < 12:  # judged for CPython 3.12, whatever runs pip
+            refused[2:2] = ["--python-version", "3.12", "--only-binary=:all:", "--target", tmp]
+        done = subprocess.run(refused, env=env, capture_output=True, text=True)
+        assert done.returncode == 1 and done.stderr.startswith("ddguard: "), done.stderr
+        untouched: Dict[str, List[str]] = {
             "plain: python -c pass": [plain, "-c", "pass"],
             "ddguard: python -c pass": [guarded, "-c", "pass"],
+            "plain: import json": [plain, "-c", "import json"],
+            "ddguard: import json": [guarded, "-c", "import json"],
+            "plain: pip --version": [plain_pip, "--version"],
+            "ddguard: pip --version": [guarded_pip, "--version"],
+        }
+        medians, cpu = paired_wall_and_cpu_medians(untouched, runs=args.runs, env=env)
+        commands: Dict[str, List[str]] = {
+            "ddguard: pip install refused": refused,
             "ddguard: import ddguard.auto": [guarded, "-c", "import ddguard.auto"],
             "ddguard: import ddtrace": [guarded, "-c", "import ddtrace"],
             "ddguard off: import ddtrace": [guarded, "-c", "import ddtrace"],
         }
         off_command = commands.pop("ddguard off: import ddtrace")
-        medians = paired_medians(commands, runs=args.runs, env=env)
+        medians.update(paired_medians(commands, runs=args.runs, env=env))
         # Same pairing for hook vs off (the environment differs, so a second paired run).
         wrapped = paired_env_medians(off_command, {"hook": env, "off": off}, runs=args.runs)
     medians["ddguard off: import ddtrace"] = wrapped["off"]
     for name, value in medians.items():
-        print(f"{name:32s} {value * 1000:6.1f} ms  (median of {args.runs})")
+        used = f"  CPU {cpu[name] * 1000:6.1f} ms" if name in cpu else ""
+        print(f"{name:34s} {value * 1000:6.1f} ms{used}  (medians of {args.runs})")
     pth = medians["ddguard: python -c pass"] / medians["plain: python -c pass"]
+    json = cpu["ddguard: import json"] / cpu["plain: import json"]
+    pip_version = cpu["ddguard: pip --version"] / cpu["plain: pip --version"]
+    refusal = medians["ddguard: pip install refused"] * 1000
     auto = medians["ddguard: import ddguard.auto"] / medians["ddguard: python -c pass"]
     hook = (wrapped["hook"] - wrapped["off"]) * 1000
     checks = [
         (f"start with ddguard installed / without: {pth:.3f}x (<= 1.05x)", pth <= 1.05),
+        (f"import json with ddguard / without, CPU: {json:.3f}x (<= 1.03x)", json <= 1.03),
+        (
+            f"pip --version with ddguard / without, CPU: {pip_version:.3f}x (<= 1.03x)",
+            pip_version <= 1.03,
+        ),
+        (f"pip install ddtrace==1.20.19 refused in {refusal:.0f} ms (<= 1000 ms)", refusal <= 1000),
         (
             f"import ddguard.auto (warm cache) / python -c pass: {auto:.3f}x (<= 1.25x)",
             auto <= 1.25,
