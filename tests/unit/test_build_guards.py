@@ -8,17 +8,20 @@ import pytest
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 
-from ddguard import constraints, knowledge
-from ddguard.build_config import read_config, requires_ddguard, skipped
+from ddguard import knowledge
+from ddguard.config import read_project_config, requires_ddguard, skipped
 from ddguard.errors import InputError
-from ddguard.evaluate import Verdict, judge_release
-from ddguard.setuptools_plugin import check_distribution
+from ddguard.evaluate import constraints
+from ddguard.evaluate.release import judge_release
+from ddguard.hosts.setuptools import check_distribution
+from ddguard.model import Verdict
+from ddguard.report.tables import render_constraints
 from ddguard.target import Target
 
 
 def test_config_defaults_to_setuptools_when_table_is_absent(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    config = read_config(str(tmp_path / "pyproject.toml"))
+    config = read_project_config(str(tmp_path))
     assert (config.backend, config.present, config.strict) == (
         "setuptools.build_meta",
         False,
@@ -39,7 +42,7 @@ def test_bad_config_names_the_file(tmp_path: Path, table: str, message: str) -> 
     path = tmp_path / "pyproject.toml"
     path.write_text(f"[tool.ddguard]\n{table}\n")
     with pytest.raises(InputError, match=message) as error:
-        read_config(str(path))
+        read_project_config(str(tmp_path))
     assert str(error.value).startswith(str(path))
 
 
@@ -120,6 +123,6 @@ def test_matrix_file_refuses_1_20_19_on_312_and_allows_it_on_311() -> None:
 def test_uv_format_forbids_building_ddtrace() -> None:
     db = knowledge.load()
     rules = constraints.rules_for_targets(db, [Target.from_compact("cp312-manylinux_x86_64")])
-    text = constraints.render(db, rules, constraints.ConstraintFormat.UV)
+    text = render_constraints(db, rules, "uv")
     assert "[tool.uv]" in text and 'no-build-package = ["ddtrace"]' in text
     assert "python_version == '3.12'" in text

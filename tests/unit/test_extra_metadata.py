@@ -13,7 +13,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 import ddguard
-from ddguard import constraints, knowledge
+from ddguard import knowledge
+from ddguard.evaluate import constraints
 from ddguard.target import Target
 
 ROOT = Path(__file__).resolve().parents[2]
