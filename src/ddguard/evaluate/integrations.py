@@ -160,23 +160,27 @@ def range_findings(
     line = ddtrace_version.major
     data = data or _data()
     findings: List[IntegrationFinding] = []
+    said = set()
     for rng in data.ranges(line, target.python, only={canonicalize_name(name)}):
         if rng.needs is not None:
             continue
         tested: Optional[Tuple[str, str]] = None
         if upper is not None and _all_below(upper, rng.floor):
             kind, case, supported = FindingKind.BELOW_MINIMUM, FindingCase.RANGE_BELOW_FLOOR, str(rng.floor)
+            bound = supported
         elif lower is not None and rng.tested is not None and _above(lower, rng.tested[1]):
             low, high = rng.tested
             tested = (str(low), str(high))
             kind, case = FindingKind.UNTESTED, FindingCase.RANGE_ABOVE_TESTED
-            supported = _tested_text(low, high, target)
+            supported = bound = _tested_text(low, high, target)
         elif lower is not None and rng.tested is None and _all_above(lower, rng.ceiling):
-            kind, case, supported = FindingKind.UNTESTED, FindingCase.RANGE_ABOVE_CEILING, str(rng.ceiling)
+            kind, case, supported = FindingKind.UNTESTED, FindingCase.RANGE_ABOVE_CEILING, rng.supported
+            bound = str(rng.ceiling)  # said once per ceiling, whatever the floors
         else:
             continue
-        if any(f.kind is kind and f.supported == supported for f in findings):
+        if (kind, bound) in said:
             continue
+        said.add((kind, bound))
         findings.append(
             _finding(rng, name, str(specifier), line, kind, case, supported, origin, target, strict, tested, True)
         )
