@@ -13,8 +13,13 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 import ddguard
-from ddguard import integration_check, integration_ranges
-from ddguard.integration_ranges import FindingKind, integration_findings
+from ddguard import sources
+from ddguard.evaluate import integrations
+from ddguard.evaluate.integrations import findings_for, known_packages, pin_findings
+from ddguard.knowledge import integrations as integration_data
+from ddguard.model import FindingCase, FindingKind, Note, NoteCode, Origin, OriginKind
+from ddguard.report.words import finding as sentence
+from ddguard.report.words import note, source
 from ddguard.sources import installed
 from ddguard.target import Target
 
@@ -22,6 +27,33 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "integrations"
 TABLE_2X = FIXTURES / "2x-doc-table.csv"
 TESTED_4X = FIXTURES / "4x-tested-versions.json"
 CP311 = Target.from_compact("cp311-manylinux_x86_64")
+R_TXT = Origin(OriginKind.DEPENDENCY, path="r.txt", line=1)
+
+
+def integration_findings(ddtrace_version, target, packages, strict=False):
+    return integrations.version_findings(Version(ddtrace_version), target, packages, strict=strict)
+
+
+def range_findings(ddtrace_version, target, name, specifier, strict=False):
+    return integrations.range_findings(
+        Version(ddtrace_version), target, name, specifier, origin=R_TXT, strict=strict
+    )
+
+
+def declared_pins(files=(), projects=()):
+    """The integration-package pins of files and projects, read as ``check --integrations``
+    reads them (the readers asked for the integration packages' names)."""
+    wanted = known_packages()
+    found = []
+    for path in files:
+        found.extend(sources.read_requirements_file(path, wanted).pins)
+    for path in projects:
+        found.extend(sources.scan_project(path, wanted).pins)
+    return found
+
+
+def file_and_line(origin):
+    return source(origin).rsplit("/", 1)[1]
 
 
 def below(version: str) -> str:
@@ -119,10 +151,14 @@ def test_4x_tested_range_per_python(integration, package, floor, low, high):
 
 def test_django_1_7_under_2x_message_and_strict():
     (finding,) = integration_findings("2.5.0", CP311, {"Django": "1.7"})
-    assert finding.message == (
+    assert sentence(finding) == (
         "Django 1.7 is below the supported >=1.8 for ddtrace 2.x: Django requests will not be traced"
     )
-    assert finding.problem and not finding.refused and finding.source == "installed"
+    assert finding.case is FindingCase.BELOW_FLOOR
+    assert (
+        finding.problem and not finding.refused and finding.origin == Origin(OriginKind.INSTALLED)
+    )
+    assert source(finding.origin) == "installed"
     (strict,) = integration_findings("2.5.0", CP311, {"Django": "1.7"}, strict=True)
     assert strict.refused
 
@@ -187,17 +223,15 @@ def test_requirement_pins_follow_includes_and_keep_markers(tmp_path):
         "# app\nDjango==1.7 --hash=sha256:abc\n"
         "aiopg==0.17 ; python_version < '3'\n-r base.txt\nnot-an-integration==1.0\n"
     )
-    pins = integration_check.declared_pins(files=[str(req)])
-    assert [(p.name, str(p.specifier), p.source.rsplit("/", 1)[1]) for p in pins] == [
+    pins = declared_pins(files=[str(req)])
+    assert [(p.name, str(p.specifier), file_and_line(p.origin)) for p in pins] == [
         ("Django", "==1.7", "requirements.txt:2"),
         ("aiopg", "==0.17", "requirements.txt:3"),
         ("redis", "==2.0", "base.txt:1"),
         ("requests", ">=2", "base.txt:2"),
     ]
-    report = integration_check.findings_for(
-        ddguard.check(["ddtrace==2.5.0"], CP311), files=[str(req)], installed={}
-    )
-    assert [(f.package, f.kind.value, f.source.rsplit("/", 1)[1]) for f in report.integrations] == [
+    report = findings_for(ddguard.check(["ddtrace==2.5.0"], CP311), pins=pins, installed={})
+    assert [(f.package, f.kind.value, file_and_line(f.origin)) for f in report.integrations] == [
         ("Django", "below-minimum", "requirements.txt:2"),
         ("redis", "below-minimum", "base.txt:1"),
     ]  # aiopg's marker is false on CPython 3.11; requests>=2 reaches the supported range
@@ -208,8 +242,8 @@ def test_lock_pins_name_the_line(tmp_path):
         'version = 1\n\n[[package]]\nname = "ddtrace"\nversion = "2.5.0"\n\n'
         '[[package]]\nname = "django"\nversion = "1.7.11"\n'
     )
-    pins = integration_check.declared_pins(projects=[str(tmp_path)])
-    assert [(p.name, str(p.specifier), p.source.rsplit("/", 1)[1]) for p in pins] == [
+    pins = declared_pins(projects=[str(tmp_path)])
+    assert [(p.name, str(p.specifier), file_and_line(p.origin)) for p in pins] == [
         ("django", "==1.7.11", "uv.lock:8")
     ]
 
@@ -230,10 +264,11 @@ def test_lock_pins_name_the_line(tmp_path):
 )
 def test_a_declared_range_below_the_minimum_is_a_problem(declared, problem):
     spec = SpecifierSet(declared[len("Django") :])
-    found = integration_ranges.range_findings("2.5.0", CP311, "Django", spec, source="r.txt:1")
+    found = range_findings("2.5.0", CP311, "Django", spec)
     assert bool(found) is problem
     if problem:
-        assert found[0].message == (
+        assert found[0].case is FindingCase.RANGE_BELOW_FLOOR and found[0].origin == R_TXT
+        assert sentence(found[0]) == (
             f"Django {spec} allows only versions below the supported >=1.8 for ddtrace 2.x: "
             "Django requests will not be traced"
         )
@@ -249,10 +284,12 @@ def test_pyproject_pipfile_lock_and_poetry_pins_are_judged(tmp_path):
     (tmp_path / "Pipfile.lock").write_text(
         '{"_meta": {}, "default": {"aiopg": {"version": "==0.11.0"}}}'
     )
-    report = integration_check.findings_for(
-        ddguard.check(["ddtrace==2.5.0"], CP311), projects=[str(tmp_path)], installed={}
+    report = findings_for(
+        ddguard.check(["ddtrace==2.5.0"], CP311),
+        pins=declared_pins(projects=[str(tmp_path)]),
+        installed={},
     )
-    found = {(f.package, f.version, f.source.rsplit("/", 1)[1]) for f in report.integrations}
+    found = {(f.package, f.version, file_and_line(f.origin)) for f in report.integrations}
     assert found == {
         ("aiopg", "0.11.0", "Pipfile.lock:1"),
         ("Django", "<1.8", "pyproject.toml:4"),
@@ -261,13 +298,15 @@ def test_pyproject_pipfile_lock_and_poetry_pins_are_judged(tmp_path):
 
 
 def test_cli_reads_project_files_once_for_ddtrace_and_integrations(tmp_path, monkeypatch, capsys):
-    from ddguard import cli, pins
+    from ddguard import cli
 
     (tmp_path / "requirements.txt").write_text("ddtrace==2.5.0\nDjango==1.7\n")
     calls = []
-    real = pins.scan_project
-    monkeypatch.setattr(pins, "scan_project", lambda *a: calls.append(a) or real(*a))
-    monkeypatch.setattr(integration_check, "declared_pins", lambda *a, **k: 1 / 0)
+    real = sources.scan_project
+    monkeypatch.setattr(sources, "scan_project", lambda *a, **k: calls.append(a) or real(*a, **k))
+    for reader in ("read_requirements_file", "read_file", "read_pyproject"):
+        monkeypatch.setattr(sources, reader, lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(installed, "versions", lambda *a, **k: {})  # not this environment's
     code = cli.main(
         [
             "check",
@@ -285,25 +324,26 @@ def test_cli_reads_project_files_once_for_ddtrace_and_integrations(tmp_path, mon
 
 
 def test_strict_refuses_the_report():
-    report = integration_check.findings_for(
+    report = findings_for(
         ddguard.check(["ddtrace==4.2.0"], CP311), installed={"Django": "1.7"}, strict=True
     )
     assert not report.ok
     assert [f.refused for f in report.integrations] == [True]
-    lenient = integration_check.findings_for(
-        ddguard.check(["ddtrace==4.2.0"], CP311), installed={"Django": "1.7"}
-    )
+    lenient = findings_for(ddguard.check(["ddtrace==4.2.0"], CP311), installed={"Django": "1.7"})
     assert lenient.ok
 
 
 def test_no_ddtrace_means_a_note():
-    report = integration_check.findings_for(ddguard.check([], CP311), installed={"Django": "1.7"})
+    report = findings_for(ddguard.check([], CP311), installed={"Django": "1.7"})
     assert report.integrations == ()
-    assert "no ddtrace release to check the integrations against" in report.notes
+    assert Note(NoteCode.NO_RELEASE_FOR_INTEGRATIONS) in report.notes
+    assert note(Note(NoteCode.NO_RELEASE_FOR_INTEGRATIONS)) == (
+        "no ddtrace release to check the integrations against"
+    )
 
 
 def test_loader_is_cached_and_data_small():
-    assert integration_ranges.load() is integration_ranges.load()
+    assert integration_data.load() is integration_data.load()
     size = (Path(ddguard.__file__).parent / "data" / "integrations.json").stat().st_size
     assert size < 64_000
 
@@ -313,8 +353,8 @@ def test_installed_findings_reads_sys_path(tmp_path, monkeypatch):
     (site / "Django-1.7.dist-info").mkdir(parents=True)
     (site / "Django-1.7.dist-info" / "METADATA").write_text("Name: Django\nVersion: 1.7\n")
     monkeypatch.setattr("sys.path", [str(site)])
-    (finding,) = integration_check.installed_findings("2.5.0", CP311)
-    assert finding.message.startswith("Django 1.7 is below the supported >=1.8")
+    (finding,) = integrations.installed_findings("2.5.0", CP311)
+    assert sentence(finding).startswith("Django 1.7 is below the supported >=1.8")
 
 
 _ABOVE_4X_311 = (
@@ -376,15 +416,10 @@ def test_a_declared_range_above_the_newest_tested_is_untested(
 ):
     name = declared.split("<")[0].split(">")[0].split("=")[0].split("~")[0]
     spec = SpecifierSet(declared[len(name) :])
-    found = integration_ranges.range_findings(
-        ddtrace_version,
-        Target.from_compact(f"{target}-manylinux_x86_64"),
-        name,
-        spec,
-        source="r.txt:1",
-        strict=True,
+    found = range_findings(
+        ddtrace_version, Target.from_compact(f"{target}-manylinux_x86_64"), name, spec, strict=True
     )
-    assert [f.message for f in found] == ([message] if message else [])
+    assert [sentence(f) for f in found] == ([message] if message else [])
     for finding in found:
         assert finding.kind is FindingKind.UNTESTED and not finding.refused
         assert not finding.problem and finding.version == str(spec)
@@ -402,8 +437,8 @@ def test_a_poetry_union_of_an_integration_is_judged_when_every_alternative_is(
     tmp_path, poetry, kinds
 ):
     (tmp_path / "pyproject.toml").write_text(f"[tool.poetry.dependencies]\nDjango = {poetry}\n")
-    (pin,) = integration_check.declared_pins(projects=[str(tmp_path)])
-    found = integration_check.pin_findings(pin, "4.2.0", CP311, strict=False)
+    (pin,) = declared_pins(projects=[str(tmp_path)])
+    found = pin_findings(pin, Version("4.2.0"), CP311, strict=False)
     assert {f.kind for f in found} == kinds
     for finding in found:
-        assert " || " in finding.version and finding.version in finding.message
+        assert " || " in finding.version and finding.version in sentence(finding)
