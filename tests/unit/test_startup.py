@@ -9,9 +9,11 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from ddguard import startup
+from ddguard import knowledge, startup
 from ddguard.errors import InputError, RefusedError
-from ddguard.evaluate import ReasonCode, Verdict
+from ddguard.evaluate.installed import judge_installed
+from ddguard.model import FixKind, NoteCode, ReasonCode, Verdict
+from ddguard.report.words import fixes, note, reason
 from ddguard.target import Target
 
 
@@ -39,10 +41,24 @@ CP311 = ["cp311-cp311-manylinux_2_17_x86_64", "cp311-cp311-manylinux2014_x86_64"
 CP312 = ["cp312-cp312-manylinux_2_17_x86_64", "cp312-cp312-manylinux2014_x86_64"]
 
 
-def judge(tmp_path: Path, version: str, tags: List[str], target: str, **kw: object):  # type: ignore[no-untyped-def]
+def judge(  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    version: str,
+    tags: List[str],
+    target: str,
+    own_site: Optional[bool] = None,
+    **kw: object,
+):
     fake_ddtrace(tmp_path, version, tags, **kw)  # type: ignore[arg-type]
     [location] = startup.find_ddtrace([str(tmp_path)])
-    return startup.judge_installed(location, Target.from_compact(target))
+    copy = startup.installed_copy(location)
+    if own_site is not None:
+        copy = copy._replace(own_site=own_site)
+    return judge_installed(knowledge.load(), copy, Target.from_compact(target))
+
+
+def why(result) -> List[str]:  # type: ignore[no-untyped-def]
+    return [reason(r, result.target) for r in result.reasons]
 
 
 # --- locating ddtrace -------------------------------------------------------------------
@@ -66,8 +82,20 @@ def test_ddtrace_twice_on_path_is_reported_first_one_judged(tmp_path: Path) -> N
     )
     locations = startup.find_ddtrace([str(a), str(b)])
     assert [loc.version for loc in locations] == ["1.20.19", "2.21.12"]
-    [note] = startup._duplicate_notes(locations)
-    assert "installed 2 times" in note and "1.20.19 in" in note and "(shadowed)" in note
+    [fact] = startup.duplicate_notes(locations)
+    assert fact.code is NoteCode.INSTALLED_TWICE
+    assert fact.copies == (("1.20.19", str(a)), ("2.21.12", str(b)))
+    text = note(fact)
+    assert "installed 2 times" in text and "1.20.19 in" in text and "(shadowed)" in text
+
+
+def test_several_metadata_directories_in_one_place_are_reported(tmp_path: Path) -> None:
+    fake_ddtrace(tmp_path, "2.21.12", CP311)
+    (tmp_path / "ddtrace-2.20.0.dist-info").mkdir()
+    [location] = startup.find_ddtrace([str(tmp_path)])
+    [fact] = startup.duplicate_notes([location])
+    assert fact.code is NoteCode.SEVERAL_METADATA and len(fact.copies) == 2
+    assert "holds 2 ddtrace metadata directories" in note(fact)
 
 
 # --- verdicts ----------------------------------------------------------------------------
@@ -76,17 +104,34 @@ def test_ddtrace_twice_on_path_is_reported_first_one_judged(tmp_path: Path) -> N
 def test_cp311_wheel_on_cp312_is_refused_citing_both_pythons(tmp_path: Path) -> None:
     result = judge(tmp_path, "1.20.19", CP311, "cp312-manylinux_x86_64")
     assert result is not None and result.verdict is Verdict.INCOMPATIBLE and result.refused
-    text = result.reasons[0].text
+    assert result.reasons[0].code is ReasonCode.BUILT_FOR_OTHER
+    text = why(result)[0]
     assert "built for CPython 3.11" in text and "this is CPython 3.12" in text
 
 
 def test_release_that_has_a_wheel_for_this_python_but_wrong_install_says_reinstall(
     tmp_path: Path,
 ) -> None:
-    result = judge(tmp_path, "2.21.12", CP311, "cp312-manylinux_x86_64")
-    assert result is not None and result.verdict is Verdict.INCOMPATIBLE
-    assert [r.code for r in result.reasons] == [ReasonCode.NO_WHEEL_FOR_PYTHON]
-    assert result.fix is not None and "--force-reinstall ddtrace==2.21.12" in result.fix
+    # The redesign: the installed wheel's own tags are their own reason code (before:
+    # no-wheel-for-python, although the release has one)
+    result = judge(tmp_path, "2.21.12", CP311, "cp312-manylinux_x86_64", own_site=True)
+    assert result is not None and result.verdict is Verdict.INCOMPATIBLE and result.refused
+    assert [r.code for r in result.reasons] == [ReasonCode.BUILT_FOR_OTHER]
+    [fix] = result.fixes
+    assert fix.kind is FixKind.REINSTALL and str(fix.version) == "2.21.12"
+    words = fixes(result)
+    assert words is not None
+    assert f"{sys.executable} -m pip install --force-reinstall ddtrace==2.21.12" in words
+
+
+def test_a_copy_outside_site_packages_is_named_with_the_way_to_remove_it(tmp_path: Path) -> None:
+    result = judge(tmp_path, "2.21.12", CP311, "cp312-manylinux_x86_64", own_site=False)
+    assert result is not None
+    [fix] = result.fixes
+    assert fix.outside and fix.path == str(tmp_path)
+    words = fixes(result)
+    assert words is not None and "which is not this interpreter's site-packages" in words
+    assert f"--force-reinstall --target {tmp_path} ddtrace==2.21.12" in words
 
 
 @pytest.mark.parametrize(
@@ -106,17 +151,21 @@ def test_matching_install_has_nothing_to_say(
 def test_newer_than_snapshot_refused_by_its_own_requires_python(tmp_path: Path) -> None:
     result = judge(tmp_path, "99.0.0", CP312, "cp312-manylinux_x86_64", requires_python=">=3.13")
     assert result is not None and result.verdict is Verdict.INCOMPATIBLE
-    assert "declares Requires-Python >=3.13" in result.reasons[0].text
+    assert [r.code for r in result.reasons] == [ReasonCode.REQUIRES_PYTHON]
+    assert "declares Requires-Python >=3.13" in why(result)[0]
 
 
 def test_newer_than_snapshot_refused_by_its_own_tags(tmp_path: Path) -> None:
     result = judge(tmp_path, "99.0.0", CP311, "cp312-manylinux_x86_64")
     assert result is not None and result.verdict is Verdict.INCOMPATIBLE
+    assert [r.code for r in result.reasons] == [ReasonCode.BUILT_FOR_OTHER]
 
 
 def test_unreleased_local_build_is_unknown(tmp_path: Path) -> None:
     result = judge(tmp_path, "2.8.5.dev3+g1234", CP312, "cp312-manylinux_x86_64")
     assert result is not None and result.verdict is Verdict.UNKNOWN and not result.refused
+    assert [r.code for r in result.reasons] == [ReasonCode.NOT_IN_DATABASE]
+    assert "2.8.5.dev3+g1234 is not a release in ddguard's database" in why(result)[0]
 
 
 def test_pypy_is_refused(tmp_path: Path) -> None:
@@ -129,7 +178,8 @@ def test_pypy_is_refused(tmp_path: Path) -> None:
 
 def test_ddtrace_without_metadata_is_unknown(tmp_path: Path) -> None:
     result = judge(tmp_path, "2.21.12", CP312, "cp312-manylinux_x86_64", dist_info=False)
-    assert result is not None and result.verdict is Verdict.UNKNOWN
+    assert result is not None and result.verdict is Verdict.UNKNOWN and not result.refused
+    assert [r.code for r in result.reasons] == [ReasonCode.NO_METADATA]
 
 
 def test_locally_built_source_install_matching_the_host_is_fine(tmp_path: Path) -> None:
@@ -252,6 +302,24 @@ def test_warnings_are_one_stderr_line_and_a_warning(
     assert err.count("\n") == 1 and err.startswith("ddguard: warning: PARAGRAPH")
 
 
+@pytest.mark.parametrize("verdict", ["incompatible", "source-build", "unknown"])
+def test_a_warning_never_raises_even_under_w_error(
+    outcome_is,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    verdict: str,
+) -> None:  # type: ignore[no-untyped-def]
+    import warnings
+
+    outcome_is(verdict)
+    monkeypatch.setenv("DDGUARD_MODE", "warn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # python -W error
+        outcome = startup.require()
+    assert outcome is not None and outcome.verdict == verdict
+    assert capsys.readouterr().err.startswith("ddguard: warning: PARAGRAPH")
+
+
 def test_off_does_nothing(outcome_is, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     outcome_is("incompatible")
     monkeypatch.setenv("DDGUARD_MODE", "off")
@@ -319,9 +387,9 @@ def test_refusal_under_sitecustomize_exits(outcome_is, monkeypatch: pytest.Monke
 def site_with_django_17(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, outcome_is) -> Path:  # type: ignore[no-untyped-def]
     """ddtrace 2.5.0 and Django 1.7 installed, nothing else on sys.path (the modules the
     integration check needs are imported first)."""
-    from ddguard import integration_check
+    from ddguard.evaluate import integrations
 
-    integration_check.known_packages()
+    integrations.known_packages()
     fake_ddtrace(tmp_path, "2.5.0", ["py3-none-any"])
     info = tmp_path / "django-1.7.dist-info"  # pip's directory spelling
     info.mkdir()
@@ -338,10 +406,10 @@ DJANGO_17 = "Django 1.7 is below the supported >=1.8 for ddtrace 2.x"
 def test_integrations_are_not_checked_unless_asked(
     site_with_django_17: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ddguard import integration_check
+    from ddguard.evaluate import integrations
 
     monkeypatch.delenv("DDGUARD_INTEGRATIONS", raising=False)
-    monkeypatch.setattr(integration_check, "installed_findings", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(integrations, "installed_findings", lambda *a, **k: 1 / 0)
     assert startup.require() is not None
     assert capsys.readouterr().err == ""
 
@@ -376,10 +444,10 @@ def test_strict_integrations_refuse_a_library_below_its_minimum(
 def test_integration_check_failure_fails_open(
     site_with_django_17: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ddguard import integration_check
+    from ddguard.evaluate import integrations
 
     monkeypatch.setenv("DDGUARD_INTEGRATIONS", "strict")
-    monkeypatch.setattr(integration_check, "installed_findings", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(integrations, "installed_findings", lambda *a, **k: 1 / 0)
     with pytest.warns(startup.DDGuardWarning, match="ZeroDivisionError"):
         startup.require()
     assert "internal error in the integration check" in capsys.readouterr().err
