@@ -107,7 +107,7 @@ def requirement_pin(text: str, origin: Origin = ARGUMENT) -> Pin:
         stripped = f"ddtrace{stripped}"
     plain = _plain_specifier(stripped)
     if plain is not None:
-        return Pin(text=text.strip(), specifier=plain, origin=origin)
+        return Pin(text=text.strip(), specifier=plain, origin=origin, name=stripped[:7])
     from packaging.requirements import InvalidRequirement
     from packaging.requirements import Requirement as Parsed
     from packaging.specifiers import SpecifierSet
