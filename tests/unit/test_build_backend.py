@@ -220,7 +220,7 @@ def test_later_hooks_trust_a_passed_first_hook_of_the_same_tree(
 ) -> None:
     """pip runs each hook in a new process: after get_requires_for_build_wheel passed,
     build_wheel does not judge again, unless pyproject.toml changed."""
-    from ddguard import build_check
+    from ddguard.hosts import build_check
 
     write_project(project, "ddtrace==2.21.12")
     build.get_requires_for_build_wheel()
