@@ -1,15 +1,19 @@
 """A direct reference to a wheel file is judged by that file's own tags."""
 
 import pytest
+from packaging.version import Version
 
 import ddguard
-from ddguard.pins import parse_requirement_text
+from ddguard import sources
+from ddguard.model import Origin, OriginKind, ReasonCode
+from ddguard.report.words import reason, source
 from ddguard.target import Target
 
 WHEEL = (
     "ddtrace @ https://files.example.org/"
     "ddtrace-2.8.5-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
 )
+ORIGIN = Origin(OriginKind.DEPENDENCY, path="requirements.txt", line=3)
 
 
 @pytest.mark.parametrize(
@@ -21,12 +25,14 @@ WHEEL = (
     ],
 )
 def test_named_wheel_decides(target, verdict):
-    pin = parse_requirement_text(WHEEL, "requirements.txt:3")
-    assert pin is not None and pin.wheel_tags
+    pin = sources.parse_requirement(WHEEL, ORIGIN)
+    assert pin is not None and pin.reference is not None and pin.reference.wheel_tags
     result = ddguard.check([pin], Target.from_compact(target)).results[0]
-    assert result.version == "2.8.5"
+    assert result.version == Version("2.8.5")
     assert result.verdict.value == verdict
-    assert result.source == "requirements.txt:3"
+    assert source(result.pin.origin) == "requirements.txt:3"
     if verdict == "incompatible":
         assert result.refused
-        assert "cp311-cp311-manylinux_2_17_x86_64" in " ".join(r.text for r in result.reasons)
+        assert [r.code for r in result.reasons] == [ReasonCode.WHEEL_FILE_MISMATCH]
+        words = " ".join(reason(r, result.target) for r in result.reasons)
+        assert "cp311-cp311-manylinux_2_17_x86_64" in words
