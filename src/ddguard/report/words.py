@@ -305,6 +305,9 @@ def _reference_words(pin_text: str) -> str:
 def reference(result: Result) -> str:
     """Why a reference cannot be judged: "VCS reference git+https://…: its version is only
     known once it is built"."""
+    if result.pin.untranslated is not None:
+        written, part = result.pin.untranslated
+        return f"Poetry constraint {written!r}: cannot read {part!r}"
     ref = result.pin.reference
     if ref is None:
         return clean(result.pin.text)
