@@ -9,15 +9,19 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 import ddguard
-from ddguard import knowledge, pins
+from ddguard import knowledge, sources
 from ddguard.evaluate.requirement import judge
 from ddguard.model import Options, Origin, OriginKind, Pin, ReasonCode, Verdict
 from ddguard.report import paragraph
 from ddguard.report.words import alternatives as alternatives_text
-from ddguard.report.words import reason
+from ddguard.report.words import reason, reference, source
 from ddguard.target import Target
 
 PROJECT = Path(__file__).resolve().parent.parent / "fixtures" / "projects" / "poetry_union"
+
+
+def file_and_line(origin):
+    return source(origin).rsplit("/", 1)[1]
 
 
 def union(*texts):
@@ -161,12 +165,12 @@ def test_one_alternative_is_the_plain_path():
 
 
 def test_poetry_union_pins_carry_their_alternatives():
-    scan = pins.scan_project(str(PROJECT))
-    assert [(p.source.rsplit("/", 1)[1], p.alternatives, str(p.specifier)) for p in scan.pins] == [
+    scan = sources.scan_project(str(PROJECT))
+    assert [(file_and_line(p.origin), p.alternatives, str(p.specifier)) for p in scan.pins] == [
         ("pyproject.toml:8", union(">=1.20,<2", ">=2.8,<2.9"), ""),
         ("pyproject.toml:11", union(">=0.99,<0.100", ">=1.20,<1.21"), ""),
     ]
-    assert all(p.unknown_reason is None for p in scan.pins)
+    assert not any(p.unknown for p in scan.pins)
     assert scan.python_range is None  # a union has no single range for the notes
 
 
@@ -186,18 +190,22 @@ def test_poetry_union_pins_carry_their_alternatives():
     ],
 )
 def test_markers_of_union_pins_are_evaluated_per_target(target, expected):
-    report = ddguard.check(pins.scan_project(str(PROJECT)).pins, Target.from_compact(target))
-    assert [(r.source.rsplit("/", 1)[1], r.version) for r in report.results] == expected
+    report = ddguard.check(sources.scan_project(str(PROJECT)).pins, Target.from_compact(target))
+    assert [(file_and_line(r.pin.origin), str(r.version)) for r in report.results] == expected
 
 
 def test_an_unreadable_alternative_is_unknown(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.poetry.dependencies]\npython = "^3.8"\nddtrace = "^1.20 || banana"\n'
     )
-    (pin,) = pins.scan_project(str(tmp_path)).pins
-    assert pin.unknown_reason == "Poetry constraint '^1.20 || banana': cannot read 'banana'"
+    (pin,) = sources.scan_project(str(tmp_path)).pins
+    assert pin.untranslated == ("^1.20 || banana", "banana") and pin.unknown
     report = ddguard.check([pin], Target.from_compact("cp311-manylinux_x86_64"))
     assert [r.verdict for r in report.results] == [Verdict.UNKNOWN]
+    (result,) = report.results
+    assert [r.code for r in result.reasons] == [ReasonCode.UNKNOWN_REFERENCE]
+    assert reference(result) == "Poetry constraint '^1.20 || banana': cannot read 'banana'"
+    assert "Why: Poetry constraint '^1.20 || banana': cannot read 'banana'." in paragraph(result)
 
 
 def test_cli_judges_the_union_of_a_project(capsys):
