@@ -8,7 +8,10 @@ from typing import List
 import pytest
 
 import ddguard.nox
+from ddguard.model import Origin, OriginKind
 from ddguard.nox import collect_pins
+from ddguard.report.words import interpreter, source
+from ddguard.target import Implementation
 
 CP311 = "cp311-manylinux_x86_64"
 CP312 = "cp312-manylinux_x86_64"
@@ -54,20 +57,23 @@ def test_requirement_forms_are_all_read(project: Path) -> None:
     reqs = project / "requirements.txt"
     for form in (["-r", str(reqs)], [f"-r{reqs}"], [f"-r={reqs}"], [str(reqs)], [reqs]):
         pins, _ = collect_pins(form, None)
-        assert [(p.requirement, p.source) for p in pins] == [("ddtrace==1.20.19", f"{reqs}:2")]
+        assert [(p.text, source(p.origin)) for p in pins] == [("ddtrace==1.20.19", f"{reqs}:2")]
+        assert [p.origin.kind for p in pins] == [OriginKind.DEPENDENCY]
 
 
 def test_plain_requirements_and_other_packages(project: Path) -> None:
     pins, _ = collect_pins(["requests", "ddtrace==1.20.19", "pytest>=8"], None)
-    assert [(p.requirement, p.source) for p in pins] == [("ddtrace==1.20.19", "noxfile")]
+    assert [(p.text, p.origin) for p in pins] == [
+        ("ddtrace==1.20.19", Origin(OriginKind.ARGUMENT, tool="nox"))
+    ]
 
 
 def test_project_directory_or_file_with_extras(project: Path) -> None:
     for where in (project, project / "pyproject.toml", str(project)):
         pins, _ = collect_pins([], where)
-        assert [p.requirement for p in pins] == ["ddtrace>=1.20,<2"]
+        assert [p.text for p in pins] == ["ddtrace>=1.20,<2"]
     pins, _ = collect_pins([], project, extras=["new"])
-    assert sorted(p.requirement for p in pins) == ["ddtrace==3.0.0", "ddtrace>=1.20,<2"]
+    assert sorted(p.text for p in pins) == ["ddtrace==3.0.0", "ddtrace>=1.20,<2"]
 
 
 def test_refusal_ends_the_session_with_the_paragraph(project: Path) -> None:
@@ -109,8 +115,8 @@ def test_bad_input_ends_the_session_with_one_line(project: Path) -> None:
 
 def test_without_a_virtualenv_the_running_interpreter_is_judged() -> None:
     host = ddguard.nox.session_target(FakeSession())
-    if host.implementation != "cpython":  # every ddtrace release refuses PyPy, naming it
-        with pytest.raises(SessionError, match=host.describe().split(",")[0]):
+    if host.implementation is not Implementation.CPYTHON:  # every release refuses PyPy, naming it
+        with pytest.raises(SessionError, match=interpreter(host)):
             ddguard.nox.check(FakeSession(), ["ddtrace"])
         return
     report = ddguard.nox.check(FakeSession(), ["ddtrace"])
