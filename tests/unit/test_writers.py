@@ -18,7 +18,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from ddguard import pins
+from ddguard import sources
 from ddguard.errors import InputError
 from ddguard.sources.requirements_file import logical_lines, split_args_options
 from ddguard.writers import Decision, EditNote, EditRequest, Split, Syntax, plan, unified_diff
@@ -55,12 +55,10 @@ def _corpus():
     for case in sorted(os.listdir(CORPUS)):
         name = _edited_file(case)
         path = str(CORPUS / case / name)
-        for pin in pins.read_project_file(path).pins:
-            where, _, line = pin.source.rpartition(":")
-            if where == path:
-                rows.append(
-                    pytest.param(case, name, int(line), pin.requirement, id=f"{case}:{line}")
-                )
+        for pin in sources.read_file(path).pins:
+            line = pin.origin.line
+            if pin.origin.path == path and line is not None:
+                rows.append(pytest.param(case, name, line, pin.text, id=f"{case}:{line}"))
     return rows
 
 
@@ -105,7 +103,11 @@ def _parses(path: Path, syntax: Syntax) -> None:
 
 
 def _pin_at(path: Path, line: int):
-    found = [p for p in pins.read_project_file(str(path)).pins if p.source == f"{path}:{line}"]
+    found = [
+        p
+        for p in sources.read_file(str(path)).pins
+        if (p.origin.path, p.origin.line) == (str(path), line)
+    ]
     assert len(found) == 1, found
     return found[0]
 
@@ -152,14 +154,14 @@ def test_edit_changes_only_the_entry_and_admits_the_decided_release(
     copy = _copy(case, tmp_path)
     (copy / name).write_bytes(change.data)
     _parses(copy / name, syntax)
-    assert len(pins.read_project_file(str(copy / name)).pins) == len(
-        pins.read_project_file(str(CORPUS / case / name)).pins
+    assert len(sources.read_file(str(copy / name)).pins) == len(
+        sources.read_file(str(CORPUS / case / name)).pins
     )
     pin = _pin_at(copy / name, line)
     _admits_exactly_the_run(pin.specifier, decision)
 
     again = plan(
-        str(tmp_path), f"{case}/{name}", [EditRequest(line, syntax, decision, pin.requirement)]
+        str(tmp_path), f"{case}/{name}", [EditRequest(line, syntax, decision, pin.text)]
     )
     assert not again.changed and not again.edits[0].changed
     stale = plan(str(tmp_path), f"{case}/{name}", [EditRequest(line, syntax, decision, text)])
@@ -205,13 +207,11 @@ def test_split_replaces_the_entry_by_two_that_partition_the_pythons(
     (copy / name).write_bytes(change.data)
     _parses(copy / name, syntax)
     others = Counter(
-        p.requirement
-        for p in pins.read_project_file(str(CORPUS / case / name)).pins
-        if p is not original
+        p.text for p in sources.read_file(str(CORPUS / case / name)).pins if p != original
     )
-    found = pins.read_project_file(str(copy / name)).pins
-    fresh = Counter(p.requirement for p in found) - others
-    two = [p for p in found if fresh[p.requirement] > 0]
+    found = sources.read_file(str(copy / name)).pins
+    fresh = Counter(p.text for p in found) - others
+    two = [p for p in found if fresh[p.text] > 0]
     assert len(two) == 2, two
     older = [p for p in two if p.specifier.contains(OLDER.version)]
     newer = [p for p in two if p.specifier.contains(FUTURE.version)]

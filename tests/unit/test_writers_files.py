@@ -15,7 +15,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from ddguard import pins
+from ddguard import sources
 from ddguard.errors import InputError
 from ddguard.writers import (
     Decision,
@@ -81,7 +81,7 @@ def _project(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def _ini_pins(path: Path):
-    return [p for p in pins.read_project_file(str(path)).pins if p.source.startswith(str(path))]
+    return [p for p in sources.read_file(str(path)).pins if p.origin.path == str(path)]
 
 
 @pytest.mark.parametrize(
@@ -91,20 +91,20 @@ def _ini_pins(path: Path):
 def test_ini_value_line_is_edited_alone(tmp_path, name, text):
     path = _project(tmp_path, name, text)
     for pin in _ini_pins(path):
-        line = int(pin.source.rpartition(":")[2])
+        line = pin.origin.line
         syntax = Syntax.INI if name != "pyproject.toml" else syntax_for(name, "tox")
-        change = plan(str(tmp_path), name, [EditRequest(line, syntax, NEXT, pin.requirement)])
+        change = plan(str(tmp_path), name, [EditRequest(line, syntax, NEXT, pin.text)])
         before = change.original.splitlines(keepends=True)
         after = change.data.splitlines(keepends=True)
         assert len(after) == len(before)
         assert [i for i, (a, b) in enumerate(zip(before, after)) if a != b] == [line - 1]
         path.write_bytes(change.data)
-        (new,) = [p for p in _ini_pins(path) if p.source == pin.source]
+        (new,) = [p for p in _ini_pins(path) if p.origin.line == line]
         assert new.specifier.contains(NEXT.version)
         assert not new.specifier.contains(Version("1.20.19")) and not new.specifier.contains(
             Version("3")
         )
-        again = plan(str(tmp_path), name, [EditRequest(line, syntax, NEXT, pin.requirement)])
+        again = plan(str(tmp_path), name, [EditRequest(line, syntax, NEXT, pin.text)])
         assert not again.changed and again.edits[0].notes == (EditNote.ALREADY_APPLIED,)
         path.write_bytes(change.original)
 
@@ -116,8 +116,8 @@ def test_ini_value_line_is_edited_alone(tmp_path, name, text):
 def test_ini_split_adds_a_line_with_the_same_indent_and_factor(tmp_path, name, text):
     path = _project(tmp_path, name, text)
     for pin in _ini_pins(path):
-        line = int(pin.source.rpartition(":")[2])
-        request = EditRequest(line, Syntax.INI, OLDER, pin.requirement, Split((3, 12), NEXT))
+        line = pin.origin.line
+        request = EditRequest(line, Syntax.INI, OLDER, pin.text, Split((3, 12), NEXT))
         change = plan(str(tmp_path), name, [request])
         before = change.original.decode().splitlines()
         after = change.data.decode().splitlines()
@@ -129,7 +129,7 @@ def test_ini_split_adds_a_line_with_the_same_indent_and_factor(tmp_path, name, t
         factor = before[line - 1].strip().split(": ")[0] + ": " if "py3" in before[line - 1] else ""
         assert second.strip().startswith(factor)
         path.write_bytes(change.data)
-        found = {int(p.source.rpartition(":")[2]): p for p in _ini_pins(path)}
+        found = {p.origin.line: p for p in _ini_pins(path)}
         older, newer = found[line], found[line + 1]
         for minor in range(6, 16):
             env = default_environment()
