@@ -12,7 +12,7 @@ line more than its whole check.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, FrozenSet, NamedTuple, NoReturn, Optional, Tuple, Union
+from typing import TYPE_CHECKING, FrozenSet, NamedTuple, NoReturn, Optional, Tuple
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -156,127 +156,6 @@ class Pin(NamedTuple):
         return self.untranslated is not None or (
             self.reference is not None and self.reference.version is None
         )
-
-    # transitional: removed when the consumers read Origin ----------------------------------
-    # The old ``pins.Pin`` attributes, computed from the structure, for the code that still
-    # reads them (api, cli, guard, hosts). Nothing new may use them.
-
-    @property
-    def requirement(self) -> str:
-        return self.text
-
-    @property
-    def source(self) -> str:
-        """``path:line``, the path alone, or ``argv`` (``noxfile``)."""
-        origin = self.origin
-        if origin.path is None:
-            return "noxfile" if origin.tool == "nox" else "argv"
-        return origin.path if origin.line is None else f"{origin.path}:{origin.line}"
-
-    @property
-    def kind(self) -> PinKind:
-        if self.origin.kind is OriginKind.LOCK:
-            return PinKind.LOCKED
-        if self.origin.kind is OriginKind.CONSTRAINT:
-            return PinKind.CONSTRAINT
-        return PinKind.DECLARED
-
-    @property
-    def specifiers(self) -> Union[SpecifierSet, Tuple[SpecifierSet, ...]]:
-        return self.alternatives or self.specifier
-
-    @property
-    def context(self) -> Optional[str]:
-        return _legacy_context(self.origin)
-
-    @property
-    def unknown_reason(self) -> Optional[str]:
-        return _legacy_unknown(self)
-
-
-class PinKind(enum.Enum):  # transitional: removed when the consumers read Origin
-    DECLARED = "declared"
-    LOCKED = "locked"
-    CONSTRAINT = "constraint"
-
-
-def _quoted(names: Tuple[str, ...]) -> str:  # transitional
-    return ", ".join(f"'{n}'" for n in names)
-
-
-def _legacy_context(origin: Origin) -> Optional[str]:  # transitional: the old display string
-    kind, name, tool = origin.kind, origin.name, origin.tool
-    if kind is OriginKind.EXTRA:
-        return ", ".join(f"extra '{n}'" for n in (name or "", *origin.included_by))
-    if kind is OriginKind.GROUP:
-        if tool == "poetry":
-            return "Poetry dev-dependencies" if name is None else f"Poetry group '{name}'"
-        if tool == "pdm":
-            return f"PDM dev group '{name}'"
-        if tool == "uv":
-            return "uv dev-dependencies"
-        if tool == "pipenv":
-            return f"Pipfile [{name}]"
-        if tool == "setuptools":
-            return name
-        text = f"group '{name}'"
-        return text + (f", included by {_quoted(origin.included_by)}" if origin.included_by else "")
-    if kind is OriginKind.BUILD_SYSTEM:
-        return "setup_requires" if tool == "setuptools" else "build-system.requires"
-    if kind is OriginKind.CONSTRAINT:
-        return "uv constraint-dependencies" if tool == "uv" else "constraint"
-    if kind is OriginKind.OVERRIDE:
-        return "uv override-dependencies"
-    if kind is OriginKind.TOX_ENV:
-        text = (
-            "tox [testenv]"
-            if name is None
-            else "tox env_run_base"
-            if name == "env_run_base"
-            else f"tox env '{name}'"
-        )
-        return text + (f", factor '{origin.factor}'" if origin.factor else "")
-    if kind is OriginKind.LOCK:
-        text = "locked"
-        if origin.requirers:
-            joined = ", ".join(origin.requirers)
-            text += (
-                f", direct dependency of {joined}"
-                if origin.direct
-                else f", transitive (required by {joined})"
-            )
-        if tool == "pipenv":
-            category = origin.groups[0] if origin.groups else "default"
-            return text if category == "default" else f"{text}; [{category}]"
-        return text + (f"; groups {', '.join(origin.groups)}" if origin.groups else "")
-    return None
-
-
-_BUILT = "its version is only known once it is built"
-
-
-def _legacy_unknown(pin: Pin) -> Optional[str]:  # transitional: the old reason sentence
-    if pin.untranslated is not None:
-        written, part = pin.untranslated
-        return f"Poetry constraint {written!r}: cannot read {part!r}"
-    reference = pin.reference
-    if reference is None or reference.version is not None:
-        return None
-    where, kind = reference.location, reference.kind
-    if pin.origin.kind is OriginKind.LOCK:
-        return f"locked from {kind.value} {where}: {_BUILT}"
-    if pin.origin.tool in ("poetry", "pipenv") and kind is not ReferenceKind.URL:
-        return f"{kind.value} dependency {where}: {_BUILT}"
-    if kind is ReferenceKind.VCS:
-        return f"VCS reference {where}: {_BUILT}"
-    if kind is ReferenceKind.EDITABLE:
-        return f"editable install of {where}: {_BUILT}"
-    if kind is ReferenceKind.PATH:
-        return f"local path {where}: {_BUILT}"
-    return (
-        f"direct reference {where} names no wheel or sdist file: its version cannot be known "
-        "without building it"
-    )
 
 
 # --- what a judgement found -----------------------------------------------------------------

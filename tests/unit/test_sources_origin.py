@@ -187,7 +187,6 @@ def test_a_poetry_dependency_in_two_extras_is_selected_by_either(tmp_path: Path)
     )
     (pin,) = sources.scan_project(str(tmp_path)).pins
     assert (pin.origin.kind, pin.origin.name, pin.origin.included_by) == (EXTRA, "apm", ("all",))
-    assert pin.context == "extra 'apm', extra 'all'"  # transitional
     for extra in ("apm", "all"):
         assert len(sources.project_pins(str(tmp_path), (extra,), ()).pins) == 1
     assert sources.project_pins(str(tmp_path), ("other",), ()).pins == ()
