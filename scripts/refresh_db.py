@@ -35,9 +35,10 @@ from ddguard.errors import DatabaseError  # noqa: E402
 from ddguard.knowledge import refresh  # noqa: E402
 from ddguard.knowledge.derive import derive  # noqa: E402
 from ddguard.knowledge.document import InvalidDocument  # noqa: E402
-from ddguard.knowledge.lines import format_python_ranges, parse_lines  # noqa: E402
+from ddguard.knowledge.lines import parse_lines  # noqa: E402
 from ddguard.knowledge.releases import parse_releases  # noqa: E402
 from ddguard.knowledge.snapshot import build_snapshot, dump, dump_lines  # noqa: E402
+from ddguard.report.words import python_ranges as python_ranges_words  # noqa: E402
 
 DATA = REPO / "src" / "ddguard" / "data"
 SEED = REPO.parent / "shared" / "seed" / "python-compatibility-requirements.md"
@@ -203,7 +204,7 @@ def summary(document: Dict[str, Any], previous: Optional[Dict[str, Any]]) -> Lis
         for rule in line.runtimes:
             cpus = ", ".join(c.value for c in rule.cpus)
             out.append(
-                f"    {rule.os.value} ({cpus}): CPython {format_python_ranges(rule.python)} [{rule.basis}]"
+                f"    {rule.os.value} ({cpus}): CPython {python_ranges_words(rule.python)} [{rule.basis}]"
             )
     return out
 

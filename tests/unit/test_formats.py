@@ -4,8 +4,8 @@ json, markdown, github annotations; and nothing from a file can fake a record.""
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 
 import pytest
 from packaging.specifiers import SpecifierSet

@@ -11,17 +11,15 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
-from packaging.version import Version
 
 from ddguard import knowledge
 from ddguard.evaluate.pick import exact_version, installer_pick
 from ddguard.evaluate.release import judge_release
 from ddguard.evaluate.requirement import judge
-from ddguard.knowledge import merge_ranges
+from ddguard.knowledge.lines import merge_ranges
 from ddguard.model import Options, Origin, OriginKind, Pin, Verdict
-from ddguard.report.words import fixes
+from ddguard.report.words import fixes, runs
 from ddguard.report.words import python_ranges as format_python_ranges
-from ddguard.report.words import runs
 from ddguard.target import Target
 
 

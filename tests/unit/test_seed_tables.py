@@ -17,7 +17,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from ddguard import knowledge
-from ddguard.knowledge import SupportLevel
+from ddguard.model import SupportLevel
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "tests" / "fixtures" / "compat_page.md"

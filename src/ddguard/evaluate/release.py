@@ -196,7 +196,7 @@ def wheel_pythons(release: Release) -> Tuple[PythonRange, ...]:
 
 @functools.lru_cache(maxsize=None)
 def _wheel_pythons(files: Tuple[str, ...]) -> Tuple[PythonRange, ...]:
-    from ddguard.knowledge import expand_tags
+    from ddguard.knowledge.releases import expand_tags
 
     found = {
         cpython_of(t.interpreter) for t in expand_tags(files) if cpython_of(t.interpreter) is not None

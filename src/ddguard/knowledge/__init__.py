@@ -17,18 +17,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequenc
 from ddguard.errors import DatabaseError
 from ddguard.knowledge.document import InvalidDocument, read_json
 from ddguard.knowledge.lines import LevelChange, ReleaseLine, RuntimeRule, parse_lines
-from ddguard.knowledge.lines import format_python_ranges as format_python_ranges  # (1)
-from ddguard.knowledge.lines import merge_ranges as merge_ranges  # (1)
 from ddguard.knowledge.releases import Release, parse_head, parse_releases
-from ddguard.knowledge.releases import _specifier as _specifier  # (1)
-from ddguard.knowledge.releases import expand_tags as expand_tags  # (1)
 from ddguard.model import Minor
-from ddguard.model import PythonRange as PythonRange  # (1)
-from ddguard.model import SupportLevel as SupportLevel  # (1)
-
-# (1) Transitional re-exports, only for the callers that import these names from here
-# today (evaluate, api, guard, explain, constraints, tests); new code imports them where
-# they live. format_python_ranges is wording, bound for ddguard.report.
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet

@@ -97,22 +97,6 @@ def _adjacent(high: Minor, low: Minor) -> bool:
     return high[0] == low[0] and high[1] + 1 == low[1]
 
 
-def format_python_ranges(ranges: Sequence[PythonRange]) -> str:
-    """((2,7),(2,7)), ((3,5),(3,11)) -> '2.7, 3.5–3.11'; open ranges end with '+'.
-
-    Transitional: wording, which belongs to ``ddguard.report``; kept here until the
-    callers (evaluate, api, guard, explain) render ranges there."""
-    parts = []
-    for low, high in ranges:
-        if high is None:
-            parts.append("%d.%d+" % low)
-        elif low == high:
-            parts.append("%d.%d" % low)
-        else:
-            parts.append("%d.%d–%d.%d" % (low + high))
-    return ", ".join(parts)
-
-
 # --- the lines document -------------------------------------------------------------------
 
 
