@@ -43,6 +43,16 @@ BROKEN: Dict[str, Any] = {
     "binary Dockerfile": ("Dockerfile.bin", "\x00\x01\x02FROM python:3.12\n"),
     "invalid TOML Pipfile": ("Pipfile", "[requires\npython_version = '3.11'\n"),
     "invalid tox.toml": ("tox.toml", "env_list = [\n"),
+    # int() refuses more than 4,300 digits: a ValueError that is not a TOMLDecodeError
+    "a 4,301-digit number in tox.toml": ("tox.toml", "env_list = ['py312']\nn = " + "1" * 4301 + "\n"),
+    "a 50,000-digit number in a Pipfile": (
+        "Pipfile",
+        "[requires]\npython_version = '3.11'\n[x]\nn = -" + "9" * 50_000 + "\n",
+    ),
+    "a long number with underscores in pyproject.toml": (
+        "pyproject.toml",
+        "[project]\nrequires-python = '>=3.8'\n[tool.x]\nn = " + "12_" * 2200 + "3\n",
+    ),
     "unterminated HCL comment": (
         "main.tf",
         'resource "aws_lambda_function" "a" {\n  /* runtime = "python3.12"\n',

@@ -7,14 +7,12 @@ discovery turns that into a note, a file named on the command line into an exit.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-import sys
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from ddguard.errors import InputError
 from ddguard.model import Note, NoteCode, TargetDeclaration, TargetKind
+from ddguard.sources.text import read_text as _read_text
 from ddguard.target import Arch, Implementation, Libc, Os, limits
 
 MAX_BYTES = 1 << 20  # a deployment file larger than this is not read
@@ -22,59 +20,15 @@ EVIDENCE_CHARS = 200
 
 
 def read_text(path: str, shown: str) -> str:
-    """The text of a regular file of at most MAX_BYTES, as UTF-8; InputError naming
-    ``shown`` (the path as the user sees it) otherwise."""
+    """The text of a regular file of at most MAX_BYTES, as UTF-8 (the sources' one reader);
+    InputError naming ``shown`` (the path as the user sees it) otherwise."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise InputError("no such file", shown) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", shown) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError("not a regular file", shown)
-        chunks: List[bytes] = []
-        size = 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", shown) from None
-    finally:
-        os.close(fd)
-    if size > MAX_BYTES:
-        raise InputError(f"larger than {MAX_BYTES >> 20} MiB: not read", shown)
-    return decode(b"".join(chunks), shown)
-
-
-def load_toml(text: str, path: str) -> Dict[str, Any]:
-    """A TOML document; InputError naming the file and line for one that does not parse."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on the older interpreters under tox
-        import tomli as tomllib
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        what = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
-        raise InputError(
-            f"invalid TOML: {what}", path, int(found.group(1)) if found else None
-        ) from None
-    except RecursionError:
-        raise InputError("TOML nested too deeply to read", path) from None
-
-
-def decode(data: bytes, shown: str) -> str:
-    if b"\0" in data:
+        text = _read_text(path, MAX_BYTES)
+    except InputError as exc:
+        raise InputError(exc.message, shown, exc.line) from None
+    if "\x00" in text:
         raise InputError("binary file (NUL bytes), not text", shown)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError("not UTF-8 text", shown, data[: exc.start].count(b"\n") + 1) from None
+    return text
 
 
 class Written(NamedTuple):

@@ -10,7 +10,8 @@ from typing import Any, List
 from ddguard.errors import InputError
 from ddguard.model import NoteCode, TargetKind
 from ddguard.sources.targets import tox
-from ddguard.sources.targets.common import Found, Lines, Python, load_toml, python_words
+from ddguard.sources.targets.common import Found, Lines, Python, python_words
+from ddguard.sources.text import load_toml
 from ddguard.target import Target
 
 

@@ -11,7 +11,8 @@ import re
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from ddguard.model import NoteCode, TargetKind
-from ddguard.sources.targets.common import Found, Lines, Python, bounded_version, load_toml
+from ddguard.sources.targets.common import Found, Lines, Python, bounded_version
+from ddguard.sources.text import load_toml
 from ddguard.target import Implementation
 
 MAX_NAMES = 1000  # environment names one envlist may expand to
