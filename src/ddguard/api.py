@@ -26,6 +26,11 @@ from typing import (
 from ddguard import knowledge as _knowledge
 from ddguard.errors import InputError
 from ddguard.model import (
+    Deployment,
+    Explanation,
+    FixEdit,
+    FixPlan,
+    MatrixCell,
     Note,
     NoteCode,
     Options,
@@ -36,6 +41,7 @@ from ddguard.model import (
     ReferenceKind,
     Report,
     Result,
+    Unfixed,
 )
 from ddguard.target import Target
 
@@ -405,13 +411,6 @@ def installed_ddtrace() -> Optional[str]:
 # --- explain, matrix, constraints --------------------------------------------------------------
 
 
-class Explanation(NamedTuple):
-    spec: str
-    releases: Tuple[object, ...]  # knowledge.Release values: every release the spec matches
-    knowledge: "Knowledge"
-    verdicts: Tuple[Result, ...]  # one per target given
-
-
 def explain(spec: str, targets: Sequence[Target], knowledge: Optional[Knowledge] = None) -> Explanation:
     """The facts of the release ``spec`` names (or every release of a range), and the
     verdict on each target."""
@@ -508,13 +507,6 @@ def refusal_text(report: Report, notes: Sequence[Note] = ()) -> Optional[str]:
     return "\n".join(parts) if parts else None
 
 
-class MatrixCell(NamedTuple):
-    line: int
-    python: Tuple[int, int]
-    platform: str  # compact platform part: manylinux_x86_64, macosx_arm64, win32, ...
-    result: Result  # the release an installer picks from the line, judged there
-
-
 MATRIX_PLATFORMS = (
     "manylinux_x86_64",
     "manylinux_aarch64",
@@ -546,15 +538,6 @@ def matrix_grid(knowledge: Optional[Knowledge] = None) -> Tuple["Knowledge", Tup
 
 
 # --- deployment targets --------------------------------------------------------------------
-
-
-class Deployment(NamedTuple):
-    """Where a project says it runs: each distinct target with the files declaring it."""
-
-    targets: Tuple[Tuple[Target, Tuple[str, ...]], ...]
-    declarations: Tuple[object, ...]  # model.TargetDeclaration values, in file order
-    notes: Tuple[Note, ...]
-    files: Tuple[str, ...]
 
 
 def deployment_of_files(root: str, paths: Sequence[str]) -> Deployment:
@@ -639,28 +622,6 @@ LOCK_COMMANDS = {
     "pylock.toml": "regenerate pylock.toml with the tool that wrote it (pip lock, uv export, pdm export)",
 }
 PIP_COMPILE_COMMAND = "pip-compile -P ddtrace"
-
-
-class FixEdit(NamedTuple):
-    edit: object  # writers.Edit
-    reason_codes: Tuple[str, ...]
-    targets: Tuple[Target, ...]  # where the old requirement was refused
-    step: str  # which rule chose the release (evaluate.rewrite.Step value)
-
-
-class Unfixed(NamedTuple):
-    pin: Pin
-    conflict: Tuple[Target, ...]  # no release works on all of these together
-    why: str  # "conflict", "split-needed", "outside-project", "reference", "not-a-file"
-
-
-class FixPlan(NamedTuple):
-    root: str
-    report: Report  # the check before any change
-    changes: Tuple[object, ...]  # writers.FileChange, one per file with something to change
-    edits: Tuple[FixEdit, ...]
-    unfixed: Tuple[Unfixed, ...]
-    commands: Tuple[str, ...]  # lock refreshes to run afterwards
 
 
 def plan_fix(request: CheckRequest, root: str = ".", *, split: bool = False, knowledge: Optional[Knowledge] = None) -> FixPlan:

@@ -12,7 +12,7 @@ line more than its whole check.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, FrozenSet, NamedTuple, NoReturn, Optional, Tuple
+from typing import TYPE_CHECKING, Any, FrozenSet, NamedTuple, NoReturn, Optional, Tuple
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -378,6 +378,49 @@ class Report(NamedTuple):
         return self.targets[0]
 
 
+# --- what the facade returns besides a Report (report renders them) -------------------------
+
+
+class Explanation(NamedTuple):
+    """``ddguard explain``: the releases a specifier matches and the verdict on each target."""
+
+    spec: str
+    releases: Tuple[object, ...]  # knowledge.Release values: every release the spec matches
+    knowledge: Any  # the ddguard.knowledge.Knowledge they come from (model does not import it)
+    verdicts: Tuple[Result, ...]  # one per target given
+
+
+class MatrixCell(NamedTuple):
+    line: int
+    python: Tuple[int, int]
+    platform: str  # compact platform part: manylinux_x86_64, macosx_arm64, win32, ...
+    result: Result  # the release an installer picks from the line, judged there
+
+
+class FixEdit(NamedTuple):
+    edit: object  # writers.Edit
+    reason_codes: Tuple[str, ...]
+    targets: Tuple["Target", ...]  # where the old requirement was refused
+    step: str  # which rule chose the release (evaluate.rewrite.Step value)
+
+
+class Unfixed(NamedTuple):
+    pin: Pin
+    conflict: Tuple["Target", ...]  # no release works on all of these together
+    why: str  # "conflict", "split-needed", "outside-project", "reference", "not-a-file"
+
+
+class FixPlan(NamedTuple):
+    """``ddguard fix``: the edits that would make every refused requirement pass."""
+
+    root: str
+    report: Report  # the check before any change
+    changes: Tuple[object, ...]  # writers.FileChange, one per file with something to change
+    edits: Tuple[FixEdit, ...]
+    unfixed: Tuple[Unfixed, ...]
+    commands: Tuple[str, ...]  # lock refreshes to run afterwards
+
+
 # --- deployment targets (issue 14) ---------------------------------------------------------
 
 
@@ -461,6 +504,15 @@ class TargetDeclaration(NamedTuple):
                 return None
         threaded = "t" if self.free_threaded else ""
         return f"{self.implementation.short}{version[0]}{version[1]}{threaded}-{platform}"
+
+
+class Deployment(NamedTuple):
+    """Where a project says it runs: each distinct target with the files declaring it."""
+
+    targets: Tuple[Tuple["Target", Tuple[str, ...]], ...]
+    declarations: Tuple[object, ...]  # TargetDeclaration values, in file order
+    notes: Tuple[Note, ...]
+    files: Tuple[str, ...]
 
 
 class Discovery(NamedTuple):

@@ -11,7 +11,7 @@ from ddguard.model import Report, Result, Verdict
 from ddguard.report.words import clean, paragraph, platform, status
 
 if TYPE_CHECKING:
-    from ddguard.api import MatrixCell
+    from ddguard.model import MatrixCell
     from ddguard.knowledge import Knowledge
 
 STYLE = """

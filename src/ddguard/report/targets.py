@@ -9,7 +9,7 @@ from ddguard.model import NoteCode
 from ddguard.report.words import IMPLEMENTATION, clean, note, target
 
 if TYPE_CHECKING:
-    from ddguard.api import Deployment
+    from ddguard.model import Deployment
     from ddguard.model import Note, TargetDeclaration
 
 _KIND_WORDS = {
