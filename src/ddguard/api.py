@@ -48,7 +48,9 @@ from ddguard.target import Target
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
+    from ddguard.evaluate.rewrite import Choice
     from ddguard.knowledge import Knowledge
+    from ddguard.writers import Decision as WriterDecision
 
 __all__ = ["Report", "check", "judge"]
 
@@ -149,7 +151,7 @@ def _shown(text: str) -> str:
 def _plain_specifier(text: str) -> Optional[SpecifierSet]:
     """``ddtrace==1.20.19`` without extras, markers or URL, read without packaging's
     requirement parser (whose import costs more than a whole check)."""
-    if not text[:7].lower() == "ddtrace" or any(c in text for c in ";@[("):
+    if text[:7].lower() != "ddtrace" or any(c in text for c in ";@[("):
         return None
     rest = text[7:].strip()
     if rest[:1] not in ("", "<", ">", "=", "!", "~"):
@@ -434,7 +436,7 @@ def explain(spec: str, targets: Sequence[Target], knowledge: Optional[Knowledge]
     return Explanation(spec, tuple(releases), db, judge([pin], targets, Options(), db))
 
 
-def matrix(release: Optional[str] = None, knowledge: Optional[Knowledge] = None) -> Tuple["Knowledge", Tuple[object, ...]]:
+def matrix(release: Optional[str] = None, knowledge: Optional[Knowledge] = None) -> Tuple[Knowledge, Tuple[object, ...]]:
     """The release lines (newest first) the ``release`` specifier touches (all by default)."""
     from packaging.specifiers import SpecifierSet
 
@@ -452,7 +454,7 @@ def matrix(release: Optional[str] = None, knowledge: Optional[Knowledge] = None)
 
 def constraint_rules(
     targets: Sequence[Target], *, allow_source_build: bool = False, knowledge: Optional[Knowledge] = None
-) -> Tuple[list, "Knowledge"]:  # type: ignore[type-arg]
+) -> Tuple[list, Knowledge]:  # type: ignore[type-arg]
     """The constraint rules for ``targets``, or for the whole matrix when none are given."""
     from ddguard.evaluate import constraints
 
@@ -519,7 +521,7 @@ MATRIX_PLATFORMS = (
 )
 
 
-def matrix_grid(knowledge: Optional[Knowledge] = None) -> Tuple["Knowledge", Tuple[MatrixCell, ...]]:
+def matrix_grid(knowledge: Optional[Knowledge] = None) -> Tuple[Knowledge, Tuple[MatrixCell, ...]]:
     """Every release line x every known CPython x every platform family: what an installer
     picks from the line there, judged (the picture ``matrix --format html`` draws)."""
     from packaging.specifiers import SpecifierSet
@@ -664,6 +666,7 @@ def plan_fix(request: CheckRequest, root: str = ".", *, split: bool = False, kno
         if pin.unknown:
             unfixed.append(Unfixed(pin, decision.refused_on, "reference"))
             continue
+        writer_decision: Optional[WriterDecision]
         if decision.choice is not None:
             writer_decision = _writer_decision(db, decision.choice, decision.targets, request.options)
             split_form = None
@@ -681,6 +684,7 @@ def plan_fix(request: CheckRequest, root: str = ".", *, split: bool = False, kno
             unfixed.append(Unfixed(pin, decision.conflict, "split-needed" if decision.split else "conflict"))
             continue
         assert pin.origin.path is not None and pin.origin.line is not None
+        assert writer_decision is not None
         requests.setdefault(pin.origin.path, []).append(
             writers.EditRequest(
                 line=pin.origin.line,
@@ -727,13 +731,15 @@ def _final_working(knowledge: Knowledge, targets: Sequence[Target], options: Opt
     ]
 
 
-def _writer_decision(knowledge: Knowledge, choice: object, targets: Sequence[Target], options: Options) -> object:
+def _writer_decision(
+    knowledge: Knowledge, choice: Choice, targets: Sequence[Target], options: Options
+) -> WriterDecision:
     """The writers' Decision for a choice: its release, from the start of its working run
     up to the first later final release that fails somewhere (exclusive)."""
     from ddguard import writers
     from ddguard.evaluate.release import passes
 
-    version = choice.version  # type: ignore[attr-defined]
+    version = choice.version
     high = next(
         (
             r.version
@@ -745,12 +751,12 @@ def _writer_decision(knowledge: Knowledge, choice: object, targets: Sequence[Tar
         ),
         None,
     )
-    return writers.Decision(version=version, low=choice.low, high=high)  # type: ignore[attr-defined]
+    return writers.Decision(version=version, low=choice.low, high=high)
 
 
 def _keep_decision(
     knowledge: Knowledge, pin: Pin, targets: Sequence[Target], python: Tuple[int, int], options: Options
-) -> Optional[object]:
+) -> Optional[WriterDecision]:
     """For a split: the requirement as it is, for the CPythons below ``python`` (its pin,
     or the release an installer picks there)."""
     from ddguard import writers

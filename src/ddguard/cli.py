@@ -506,9 +506,8 @@ def build_db(parser: argparse.ArgumentParser) -> None:
 
 
 def run_db_update(args: argparse.Namespace) -> int:
-    from ddguard.report.tables import render_update
-
     from ddguard.knowledge import store
+    from ddguard.report.tables import render_update
 
     progress = _progress if sys.stderr.isatty() else None
     result = store.update(args.from_file, force=args.force, progress=progress)

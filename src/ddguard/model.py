@@ -137,11 +137,11 @@ class Pin(NamedTuple):
     """One requirement naming a package (ddtrace, unless a scan asked for others)."""
 
     text: str  # as written: "ddtrace[profiling]>=2,<3 ; python_version<'3.12'"
-    specifier: "SpecifierSet"  # normalized PEP 440 (Poetry ^2.8.5 -> >=2.8.5,<3.0.0); empty: any
+    specifier: SpecifierSet  # normalized PEP 440 (Poetry ^2.8.5 -> >=2.8.5,<3.0.0); empty: any
     origin: Origin
     name: str = "ddtrace"  # as written
-    marker: Optional["Marker"] = None  # evaluated against each target, never the host
-    alternatives: Tuple["SpecifierSet", ...] = ()  # a Poetry || union; then ``specifier`` is empty
+    marker: Optional[Marker] = None  # evaluated against each target, never the host
+    alternatives: Tuple[SpecifierSet, ...] = ()  # a Poetry || union; then ``specifier`` is empty
     extras: FrozenSet[str] = frozenset()  # normalized extras the requirement asks for
     reference: Optional[Reference] = None
     wheel_tags: Tuple[str, ...] = ()  # tags of the wheel files a lock records for it
@@ -187,12 +187,12 @@ class Reason(NamedTuple):
     """One fact behind a verdict or a warning; which fields are set depends on ``code``."""
 
     code: ReasonCode
-    version: Optional["Version"] = None  # the release the fact is about
+    version: Optional[Version] = None  # the release the fact is about
     line: Optional[int] = None  # its release line (major)
     requires_python: Optional[str] = None
     pythons: Tuple[PythonRange, ...] = ()  # CPython versions supported or published
     on_platform: bool = False  # ``pythons`` hold for the target's platform only
-    runtimes: Tuple[Tuple["Os", Tuple["Arch", ...]], ...] = ()  # platforms a line supports
+    runtimes: Tuple[Tuple[Os, Tuple[Arch, ...]], ...] = ()  # platforms a line supports
     wheel_platforms: Tuple[str, ...] = ()  # platform tags of the wheels for the target's Python
     same_cpu: bool = False  # ``wheel_platforms`` are for the target's OS and CPU
     has_wheels: bool = True  # the release publishes any wheel at all
@@ -200,11 +200,11 @@ class Reason(NamedTuple):
     since: Optional[str] = None  # a date (end of life)
     text: Optional[str] = None  # a fact quoted from data: a yank reason, a reference, a tag
     specifier: Optional[str] = None  # a range the fact is about
-    newest: Optional["Version"] = None  # the newest release the database knows
+    newest: Optional[Version] = None  # the newest release the database knows
     fetched: Optional[str] = None  # the database's snapshot date
     package: Optional[str] = None  # a dependency's name (dependency-no-wheel)
-    required_by: Optional["Version"] = None  # the ddtrace release requiring ``package``
-    target: Optional["Target"] = None  # another interpreter named by the fact
+    required_by: Optional[Version] = None  # the ddtrace release requiring ``package``
+    target: Optional[Target] = None  # another interpreter named by the fact
     alternative: bool = False  # ``specifier`` is one alternative of a union
 
 
@@ -229,11 +229,11 @@ class Fix(NamedTuple):
     kind: FixKind
     specifier: Optional[str] = None  # the requirement to use: ">=2.0.0,<3", "==2.21.12"
     runs: Tuple[VersionRun, ...] = ()  # NARROW_RANGE: the working runs of the range
-    newest: Optional["Version"] = None  # the newest release the fix admits
+    newest: Optional[Version] = None  # the newest release the fix admits
     line: Optional[int] = None
     python: Optional[Minor] = None  # OTHER_PYTHON: the nearest CPython that works
     pythons: Tuple[PythonRange, ...] = ()  # OTHER_PYTHON: every CPython that works there
-    version: Optional["Version"] = None  # the release the fix is about
+    version: Optional[Version] = None  # the release the fix is about
     executable: Optional[str] = None  # REINSTALL: the interpreter to reinstall with
     path: Optional[str] = None  # REINSTALL: where the copy that is imported lives
     outside: bool = False  # REINSTALL: ``path`` is not this interpreter's site-packages
@@ -252,10 +252,10 @@ class Result(NamedTuple):
     """One requirement on one target. Build it by name."""
 
     pin: Pin
-    target: "Target"
+    target: Target
     verdict: Verdict
     refused: bool
-    version: Optional["Version"] = None  # the release judged: the pin, or an installer's pick
+    version: Optional[Version] = None  # the release judged: the pin, or an installer's pick
     picked: bool = False  # ``version`` is the installer's pick for a range
     line: Optional[int] = None
     support_level: Optional[SupportLevel] = None
@@ -302,7 +302,7 @@ class Note(NamedTuple):
     text: Optional[str] = None  # a value quoted from the input (a URL, a range, an error)
     pin: Optional[Pin] = None
     pythons: Tuple[PythonRange, ...] = ()  # PYTHON_RANGE: where the pin breaks
-    target: Optional["Target"] = None
+    target: Optional[Target] = None
     line_major: Optional[int] = None  # NO_INTEGRATION_DATA
     marker: Optional[str] = None  # PYTHON_RANGE: a marker that would exclude the breaking part
     copies: Tuple[Tuple[str, str], ...] = ()  # INSTALLED_TWICE/SEVERAL_METADATA: (version, place)
@@ -313,7 +313,7 @@ class Scan(NamedTuple):
 
     pins: Tuple[Pin, ...] = ()
     notes: Tuple[Note, ...] = ()
-    python_range: Optional["SpecifierSet"] = None  # requires-python / Poetry's python
+    python_range: Optional[SpecifierSet] = None  # requires-python / Poetry's python
     python_range_text: Optional[str] = None  # as written (Poetry syntax kept)
     files: Tuple[str, ...] = ()  # files read
 
@@ -346,7 +346,7 @@ class IntegrationFinding(NamedTuple):
     case: FindingCase
     supported: str  # ">=1.8", or the tested range "4.2.20–5.2.15 on CPython 3.11"
     origin: Origin  # installed, or where it is pinned
-    target: "Target"
+    target: Target
     automatic: bool
     refused: bool
     category: Optional[str] = None  # "web", "datastore": what goes untraced
@@ -361,7 +361,7 @@ class IntegrationFinding(NamedTuple):
 class Report(NamedTuple):
     """Every result of one check, in requirement order (one row per target)."""
 
-    targets: Tuple["Target", ...]
+    targets: Tuple[Target, ...]
     results: Tuple[Result, ...] = ()
     notes: Tuple[Note, ...] = ()
     integrations: Tuple[IntegrationFinding, ...] = ()
@@ -374,7 +374,7 @@ class Report(NamedTuple):
         )
 
     @property
-    def target(self) -> "Target":
+    def target(self) -> Target:
         return self.targets[0]
 
 
@@ -400,13 +400,13 @@ class MatrixCell(NamedTuple):
 class FixEdit(NamedTuple):
     edit: object  # writers.Edit
     reason_codes: Tuple[str, ...]
-    targets: Tuple["Target", ...]  # where the old requirement was refused
+    targets: Tuple[Target, ...]  # where the old requirement was refused
     step: str  # which rule chose the release (evaluate.rewrite.Step value)
 
 
 class Unfixed(NamedTuple):
     pin: Pin
-    conflict: Tuple["Target", ...]  # no release works on all of these together
+    conflict: Tuple[Target, ...]  # no release works on all of these together
     why: str  # "conflict", "split-needed", "outside-project", "reference", "not-a-file"
 
 
@@ -509,7 +509,7 @@ class TargetDeclaration(NamedTuple):
 class Deployment(NamedTuple):
     """Where a project says it runs: each distinct target with the files declaring it."""
 
-    targets: Tuple[Tuple["Target", Tuple[str, ...]], ...]
+    targets: Tuple[Tuple[Target, Tuple[str, ...]], ...]
     declarations: Tuple[object, ...]  # TargetDeclaration values, in file order
     notes: Tuple[Note, ...]
     files: Tuple[str, ...]

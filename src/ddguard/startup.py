@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from typing import List, NoReturn, Optional, Tuple
 
     from ddguard.evaluate.installed import InstalledCopy
-    from ddguard.target import Target
+    from ddguard.model import Note
 
 MODES = ("strict", "warn", "off")
 CACHE_FORMAT = "ddguard-startup-2"
@@ -204,7 +204,7 @@ def _warn(text: str) -> None:
     """One line on stderr, plus a warning for tools that collect them. Never raises: under
     ``-W error`` the warning would become an exception inside the application's import."""
     line = " ".join(text.split())
-    try:
+    try:  # noqa: SIM105 - contextlib is not imported on the startup path
         sys.stderr.write(f"ddguard: warning: {line}\n")
     except Exception:  # a closed or unencodable stderr: nothing more to do
         pass
@@ -393,13 +393,13 @@ def write_cache(key: str, outcome: Outcome) -> None:
     temporary = None
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".startup-", suffix=".tmp", dir=os.path.dirname(path))
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        descriptor, temporary = tempfile.mkstemp(prefix=".startup-", suffix=".tmp", dir=os.path.dirname(path))
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
             stream.write("\n".join(lines) + "\n")
         os.replace(temporary, path)
     except (OSError, ValueError):
         if temporary is not None:
-            try:
+            try:  # noqa: SIM105 - contextlib is not imported on the startup path
                 os.unlink(temporary)
             except OSError:
                 pass
@@ -475,10 +475,10 @@ def _requires_python(dist_info: str) -> Optional[str]:
     return None
 
 
-def duplicate_notes(locations: List[Location]) -> List[object]:
+def duplicate_notes(locations: List[Location]) -> List[Note]:
     from ddguard.model import Note, NoteCode
 
-    notes: List[object] = []
+    notes: List[Note] = []
     if len(locations) > 1:
         copies = tuple((loc.version or "", loc.site) for loc in locations)
         notes.append(Note(NoteCode.INSTALLED_TWICE, copies=copies))

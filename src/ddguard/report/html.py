@@ -11,8 +11,8 @@ from ddguard.model import Report, Result, Verdict
 from ddguard.report.words import clean, paragraph, platform, status
 
 if TYPE_CHECKING:
-    from ddguard.model import MatrixCell
     from ddguard.knowledge import Knowledge
+    from ddguard.model import MatrixCell
 
 STYLE = """
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em; color: #1b1f24; }

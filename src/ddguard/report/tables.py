@@ -10,9 +10,9 @@ from ddguard.report import Style, result_block, result_json
 from ddguard.report.words import clean, line_specifier, platform_tag, python_ranges, target
 
 if TYPE_CHECKING:
-    from ddguard.model import Explanation
     from ddguard.evaluate.constraints import Rule
     from ddguard.knowledge import Knowledge, Release, ReleaseLine
+    from ddguard.model import Explanation
     from ddguard.target import Target
 
 LEVEL_WORDS = {"ga": "General Availability", "maintenance": "Maintenance", "eol": "End of Life"}

@@ -9,8 +9,7 @@ from ddguard.model import NoteCode
 from ddguard.report.words import IMPLEMENTATION, clean, note, target
 
 if TYPE_CHECKING:
-    from ddguard.model import Deployment
-    from ddguard.model import Note, TargetDeclaration
+    from ddguard.model import Deployment, Note, TargetDeclaration
 
 _KIND_WORDS = {
     "dockerfile": "Dockerfile",
@@ -70,7 +69,7 @@ def note_words(fact: Note) -> str:
 
 
 def _facts(declaration: TargetDeclaration) -> str:
-    implementation = IMPLEMENTATION.get(declaration.implementation, "Python") if declaration.implementation else "Python"  # type: ignore[arg-type]
+    implementation = IMPLEMENTATION.get(declaration.implementation, "Python") if declaration.implementation else "Python"
     parts = [f"{implementation} {_python(declaration) or '?'}" + ("t" if declaration.free_threaded else "")]
     place = [
         declaration.os.value if declaration.os else "OS not stated",

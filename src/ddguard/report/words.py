@@ -24,7 +24,7 @@ from ddguard.model import (
     VersionRun,
     assert_never,
 )
-from ddguard.target import Arch, Implementation, Libc, Os, platform_arch, platform_os
+from ddguard.target import Arch, Implementation, Libc, Os
 
 if TYPE_CHECKING:
     from ddguard.target import Target
@@ -164,7 +164,7 @@ def platform(target: Target) -> str:
 
 def _arch_word(target: Target) -> str:
     if target.arch is not Arch.OTHER:
-        return target.arch.value
+        return str(target.arch.value)
     raw = target.platforms[0].split("_")[-1] if target.platforms else "unknown"
     return clean(raw)
 
@@ -431,7 +431,7 @@ def alternatives(result: Result) -> List[str]:
 class Parts:
     """A result in words, before layout: the verdict sentence, then each section."""
 
-    __slots__ = ("alternatives", "also", "fix", "head", "why")
+    __slots__ = ("also", "alternatives", "fix", "head", "why")
 
     def __init__(self, head: str, why: List[str], also: List[str], alternatives: List[str], fix: Optional[str]):
         self.head = head
