@@ -26,6 +26,9 @@ extra-uv    `uv pip install "ddguard[ddtrace]" ddtrace==1.20.19` into a 3.12 ven
             from --find-links: the resolver refuses. Cold: an empty uv cache per run;
             warm: a primed one.
 
+Wall times on a loaded machine run long: the CPU seconds (user + system, the command and
+its children) are printed next to them, and the load average in the header.
+
 Every command runs under a pseudo-terminal 100 columns wide (what a user sees: pip's
 progress bars and error boxes as on a terminal; lines are counted by newline), with no
 pip configuration file (PIP_CONFIG_FILE=/dev/null), pip's version check off and the
@@ -43,6 +46,7 @@ import os
 import platform
 import pty
 import re
+import resource
 import shutil
 import statistics
 import struct
@@ -77,6 +81,7 @@ backend = "setuptools.build_meta"
 
 class Run(NamedTuple):
     seconds: float
+    cpu: float  # user + system seconds of the command and its children: less load-bound
     status: int
     output: str  # ANSI sequences removed, \r\n as \n
 
@@ -89,6 +94,7 @@ def in_terminal(argv: Sequence[str], env: Dict[str, str], cwd: Optional[Path] = 
     """``argv`` with stdout and stderr on one pseudo-terminal; its wall time and output."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         list(argv), stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env, cwd=cwd
@@ -105,9 +111,11 @@ def in_terminal(argv: Sequence[str], env: Dict[str, str], cwd: Optional[Path] = 
         chunks.append(data)
     status = proc.wait()
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     os.close(master)
     text = ANSI.sub("", b"".join(chunks).decode("utf-8", "replace")).replace("\r\n", "\n")
-    return Run(seconds, status, text)
+    return Run(seconds, cpu, status, text)
 
 
 def user_env(**extra: str) -> Dict[str, str]:
@@ -152,12 +160,17 @@ class Figure(NamedTuple):
     readme: str  # what README.md says today
     runs: List[Run]
     expect: str  # text every run's output must hold
+    forbid: str = "\x00"  # text no run's output may hold
+
+    def as_expected(self, run: Run) -> bool:
+        return self.expect in run.output and self.forbid not in run.output
 
     def report(self) -> str:
         times = sorted(r.seconds for r in self.runs)
+        cpu = statistics.median(r.cpu for r in self.runs)
         lines = sorted(r.lines for r in self.runs)
         statuses = sorted({r.status for r in self.runs})
-        ok = all(self.expect in r.output for r in self.runs)
+        ok = all(self.as_expected(r) for r in self.runs)
         boxed = sorted(
             {m for r in self.runs for m in re.findall(r"\[(\d+) lines of output\]", r.output)}
         )
@@ -169,7 +182,8 @@ class Figure(NamedTuple):
             }
         )
         text = (
-            f"{self.name}: {statistics.median(times):.1f} s [{times[0]:.1f}-{times[-1]:.1f}], "
+            f"{self.name}: {statistics.median(times):.1f} s [{times[0]:.1f}-{times[-1]:.1f}] "
+            f"({cpu:.1f} s CPU), "
             f"{statistics.median(lines):.0f} lines [{lines[0]}-{lines[-1]}], "
             f"exit {'/'.join(map(str, statuses))}"
         )
@@ -179,8 +193,8 @@ class Figure(NamedTuple):
             text += f", downloaded {', '.join(downloads)}"
         text += f"\n    README today: {self.readme}"
         if not ok:
-            text += f"\n    NOT AS EXPECTED: a run's output lacks {self.expect!r}:\n"
-            bad = next(r for r in self.runs if self.expect not in r.output)
+            text += f"\n    NOT AS EXPECTED: {self.expect!r} missing or {self.forbid!r} there:\n"
+            bad = next(r for r in self.runs if not self.as_expected(r))
             text += "\n".join("      | " + line for line in bad.output.splitlines()[-25:])
         return text
 
@@ -230,7 +244,9 @@ def measure_build_hook(args: argparse.Namespace, tmp: Path, links: Path) -> List
             )
             runs.append(in_terminal(argv, env, cwd=tmp))
         readme = "pip install --dry-run ./app ... stops in 1.3 s"
-        figures.append(Figure(f"build-hook ({label} pip cache)", readme, runs, REFUSAL))
+        figures.append(
+            Figure(f"build-hook ({label} pip cache)", readme, runs, REFUSAL, "ddtrace-1.20.19")
+        )
     return figures
 
 
@@ -249,7 +265,9 @@ def measure_extra_uv(args: argparse.Namespace, tmp: Path, links: Path) -> List[F
             cache = warm if label == "warm" else tmp / f"uv-cold-{number}"
             runs.append(in_terminal(argv, user_env(UV_CACHE_DIR=str(cache))))
         readme = "uv 0.13.8 ... stops in 0.9 s, nothing of ddtrace downloaded"
-        figures.append(Figure(f"extra-uv ({label} uv cache)", readme, runs, "unsatisfiable"))
+        figures.append(
+            Figure(f"extra-uv ({label} uv cache)", readme, runs, "unsatisfiable", "ddtrace-1.20.19")
+        )
     return figures
 
 
@@ -327,7 +345,7 @@ def main() -> int:
             done = steps[name]()
             for figure in done if isinstance(done, list) else [done]:
                 print(figure.report() + "\n", flush=True)
-                failed |= not all(figure.expect in r.output for r in figure.runs)
+                failed |= not all(figure.as_expected(r) for r in figure.runs)
     return 1 if failed else 0
 
 
