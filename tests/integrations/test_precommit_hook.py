@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +40,7 @@ def files_pattern() -> re.Pattern[str]:
 
 
 # Files ddguard reads: found in a project directory (--project), included by -r/-c from
-# anywhere, or read by `ddguard targets` (deployment files, any depth).
+# anywhere, or routed by name to a deployment-file reader (ddguard targets, any depth).
 MUST_MATCH = [
     "requirements.txt",
     "requirements-dev.txt",
@@ -61,6 +63,7 @@ MUST_MATCH = [
     "services/api/pyproject.toml",
     "setup.cfg",
     "tox.ini",
+    "tox.toml",
     "Pipfile",
     "Pipfile.lock",
     "uv.lock",
@@ -73,11 +76,17 @@ MUST_MATCH = [
     "dockerfile",
     "docker/Dockerfile",
     "Dockerfile.prod",
+    "Dockerfile-dev",
+    "Dockerfile_lambda",
     "deploy/Dockerfile.lambda",
     "api.Dockerfile",
     "configs/buildtime/poetry.dockerfile",
+    "Containerfile",
+    "build.containerfile",
     ".github/workflows/ci.yml",
     ".github/workflows/release.yaml",
+    ".github/workflows/Tests.YML",
+    "services/api/.github/workflows/ci.yml",
     ".gitlab-ci.yml",
     ".python-version",
     "app/.python-version",
@@ -85,9 +94,14 @@ MUST_MATCH = [
     ".tool-versions",
     "template.yaml",
     "sam/template.yml",
+    "template.json",
+    "infra/stack.template",
+    "infra/api.template.yaml",
+    "infra/api.cfn.yml",
     "serverless.yml",
     "functions/serverless.yaml",
     "app.yaml",
+    "cdk.json",
     "main.tf",
     "modules/lambda/variables.tf",
 ]
@@ -112,11 +126,14 @@ MUST_NOT_MATCH = [
     "pyproject.toml.orig",
     "pylock.json",
     "Dockerfile/README.md",
+    "Dockerfile.md",
+    "docs/Dockerfile.txt",
+    "Dockerfile.dockerignore",
+    "Dockerfile.bak",
     "docker-compose.yml",
     ".github/dependabot.yml",
     ".github/actions/setup/action.yml",
     ".github/workflows/README.md",
-    "sub/.github/workflows/ci.yml",
     "ci.yml",
     "terraform.tfvars",
     "main.tf.json",
@@ -135,6 +152,69 @@ def test_files_pattern_runs_the_hook_for_a_file_ddguard_reads(path: str) -> None
 @pytest.mark.parametrize("path", MUST_NOT_MATCH)
 def test_files_pattern_skips_the_hook_for_other_files(path: str) -> None:
     assert not files_pattern().search(path), path
+
+
+def read_as_requirements(path: str) -> bool:
+    """The requirement files ddguard reads, by name (the project scan's rule, and the names
+    -r/-c includes use): requirements*/constraints* .txt or .in, anything .txt/.in in a
+    requirements/ folder, *.in but MANIFEST.in, the declarations and the locks."""
+    *folders, name = path.split("/")
+    lower = name.lower()
+    if lower.endswith((".txt", ".in")) and ("requirements" in lower or "constraints" in lower):
+        return True
+    if "requirements" in folders and name.endswith((".txt", ".in")):
+        return True
+    if lower.endswith(".in") and lower != "manifest.in":
+        return True
+    if name in ("Pipfile.lock", "uv.lock", "poetry.lock", "pdm.lock", "pylock.toml"):
+        return True
+    if name.startswith("pylock.") and name.endswith(".toml") and len(name) > len("pylock..toml"):
+        return True
+    return lower in ("pyproject.toml", "setup.cfg", "tox.ini", "pipfile")
+
+
+def routed_by_name(path: str) -> bool:
+    """Whether ddguard's deployment-file discovery reads ``path`` because of its name (YAML
+    and Python files it reads only after looking inside are left to the user's config)."""
+    from ddguard.sources.targets.walk import Route, route
+
+    return route(path) not in (None, Route.YAML, Route.PYTHON_SOURCE)
+
+
+def test_the_tables_agree_with_the_readers() -> None:
+    wrong = [p for p in MUST_MATCH if not (read_as_requirements(p) or routed_by_name(p))]
+    wrong += [p for p in MUST_NOT_MATCH if read_as_requirements(p) or routed_by_name(p)]
+    assert wrong == []
+
+
+_PIECES = st.sampled_from(
+    ["", "requirements", "constraints", "dev-", "-dev", "Docker", "docker", "file", "Container",
+     "pylock", "pyproject", "Pipfile", "uv", "poetry", "pdm", "setup", "tox", "MANIFEST",
+     "manifest", "runtime", "app", "template", "serverless", "cdk", "stack", ".cfn", "main",
+     ".python-version", ".tool-versions", ".gitlab-ci", "Cargo", ".", "_", "-", "x"]
+)  # fmt: skip
+_SUFFIXES = st.sampled_from(
+    ["", ".txt", ".TXT", ".in", ".IN", ".toml", ".lock", ".yml", ".yaml", ".YML", ".json",
+     ".cfg", ".ini", ".tf", ".md", ".template", ".bak", ".dockerfile", ".Dockerfile", ".dev",
+     ".py", ".rst", ".dockerignore"]
+)  # fmt: skip
+_FOLDERS = st.lists(
+    st.sampled_from(["requirements", ".github", "workflows", ".github/workflows", "sub", "ci"]),
+    max_size=3,
+)
+_NAMES = st.builds(lambda a, b, c, ext: a + b + c + ext, _PIECES, _PIECES, _PIECES, _SUFFIXES)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_FOLDERS, _NAMES)
+def test_files_pattern_matches_exactly_the_files_ddguard_reads_by_name(
+    folders: List[str], name: str
+) -> None:
+    path = "/".join([*folders, name])
+    if not name or "//" in path:
+        return
+    expected = read_as_requirements(path) or routed_by_name(path)
+    assert bool(files_pattern().search(path)) == expected, path
 
 
 # a project directory holding every kind of file `ddguard check --project` reads
