@@ -326,3 +326,17 @@ def test_a_compatible_pin_in_the_project_passes_the_step(job: Runner) -> None:
     assert [row[:3] for row in cells(run.summary)[1:]] == 2 * [
         ["ok", "ddtrace==4.16.0", "requirements.txt:1"]
     ]
+
+
+@runs
+def test_without_targets_the_project_s_declared_deployment_targets_are_judged(
+    job: Runner,
+) -> None:
+    project(
+        job, {"requirements.txt": "ddtrace==1.20.19\n", "Dockerfile": "FROM python:3.12-slim\n"}
+    )
+    run = check_step(job.run({}))
+    assert run.returncode == 1, run
+    assert errors(run) and all("does not work on CPython 3.12" in e for e in errors(run)), run
+    assert all(e.startswith("::error file=requirements.txt,line=1,") for e in errors(run))
+    assert "declared in Dockerfile:1" in run.stdout, run.stdout
