@@ -6,7 +6,8 @@ A project whose ``build-system.requires`` names ``ddguard`` (the build hook,
 - a wheel in a directory named by ``PIP_FIND_LINKS`` (or ``--find-links``), which pip's
   build-environment install honours;
 - a direct reference in ``requires``: ``ddguard @ file:///...whl`` (or an https URL), or
-  ``ddguard @ git+https://...@tag`` (here: ``git+file://`` of a clone of this checkout).
+  ``ddguard @ git+https://...@tag`` (here: ``git+file://`` of a clone of this checkout);
+- for uv, a wheel in a directory named by ``UV_FIND_LINKS``.
 
 Everything else (setuptools, packaging) comes from the package index, as for a user. Each
 recipe must refuse ``ddtrace==1.20.19`` on CPython 3.12 (``pip install --dry-run ./app``) and
@@ -151,3 +152,35 @@ def test_a_git_direct_reference_builds_ddguard_in_the_build_environment(
     # file://localhost/...: pip before 24 takes a URL without a host only for file://
     requires = f'"ddguard @ git+file://localhost{clone}@{rev}"'
     assert_refused(pip_dry_run(venv, app(tmp_path, "refused", "ddtrace==1.20.19", requires)))
+
+
+@pytest.fixture(scope="module")
+def uv(tmp_path_factory: pytest.TempPathFactory, venv: Path) -> Path:
+    root = tmp_path_factory.mktemp("uv")
+    subprocess.run([str(venv), "-m", "venv", str(root)], check=True)
+    done = run([str(root / "bin" / "python"), "-m", "pip", "install", "-q", "uv==0.13.8"])
+    if done.returncode != 0:
+        pytest.skip(f"cannot install uv here: {done.stderr.strip()[-300:]}")
+    return root / "bin" / "uv"
+
+
+def test_uv_takes_the_wheel_from_uv_find_links(
+    uv: Path, venv: Path, links: Path, tmp_path: Path
+) -> None:
+    # uv reads static [project] metadata without the backend, so --dry-run never calls the
+    # hook: a real install of the project alone (--no-deps) builds it
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "DDGUARD_", "PIP_"))}
+    env.pop("VIRTUAL_ENV", None)
+    env.update(
+        UV_FIND_LINKS=str(links),
+        UV_CACHE_DIR=str(tmp_path / "uv-cache"),
+        UV_PYTHON_DOWNLOADS="never",
+        XDG_CACHE_HOME=str(tmp_path / "xdg"),
+        NO_COLOR="1",
+    )
+    argv = [str(uv), "pip", "install", "--python", str(venv), "--no-deps"]
+    refused = run([*argv, str(app(tmp_path, "refused", "ddtrace==1.20.19", '"ddguard"'))], env=env)
+    assert refused.returncode != 0 and REFUSAL in refused.stderr, refused.stderr
+    works = run([*argv, str(app(tmp_path, "works", "ddtrace==4.16.0", '"ddguard"'))], env=env)
+    assert works.returncode == 0, works.stderr
+    assert "+ works==1.0" in works.stderr, works.stderr
