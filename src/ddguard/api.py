@@ -16,7 +16,6 @@ from typing import (
     Dict,
     Iterable,
     List,
-    NamedTuple,
     Optional,
     Sequence,
     Tuple,
@@ -37,6 +36,7 @@ from ddguard.model import (
     Report,
     Result,
 )
+from ddguard.record import Record
 from ddguard.target import Target
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ class TargetChoice(str, enum.Enum):
     AUTO = "auto"  # declared ones when the project declares any, else the host
 
 
-class CheckRequest(NamedTuple):
+class CheckRequest(Record):
     requirements: Tuple[str, ...] = ()
     files: Tuple[str, ...] = ()
     projects: Tuple[str, ...] = ()
@@ -405,10 +405,10 @@ def installed_ddtrace() -> Optional[str]:
 # --- explain, matrix, constraints --------------------------------------------------------------
 
 
-class Explanation(NamedTuple):
+class Explanation(Record):
     spec: str
     releases: Tuple[object, ...]  # knowledge.Release values: every release the spec matches
-    knowledge: "Knowledge"
+    knowledge: Knowledge
     verdicts: Tuple[Result, ...]  # one per target given
 
 
@@ -435,7 +435,7 @@ def explain(spec: str, targets: Sequence[Target], knowledge: Optional[Knowledge]
     return Explanation(spec, tuple(releases), db, judge([pin], targets, Options(), db))
 
 
-def matrix(release: Optional[str] = None, knowledge: Optional[Knowledge] = None) -> Tuple["Knowledge", Tuple[object, ...]]:
+def matrix(release: Optional[str] = None, knowledge: Optional[Knowledge] = None) -> Tuple[Knowledge, Tuple[object, ...]]:
     """The release lines (newest first) the ``release`` specifier touches (all by default)."""
     from packaging.specifiers import SpecifierSet
 
@@ -453,7 +453,7 @@ def matrix(release: Optional[str] = None, knowledge: Optional[Knowledge] = None)
 
 def constraint_rules(
     targets: Sequence[Target], *, allow_source_build: bool = False, knowledge: Optional[Knowledge] = None
-) -> Tuple[list, "Knowledge"]:  # type: ignore[type-arg]
+) -> Tuple[list, Knowledge]:  # type: ignore[type-arg]
     """The constraint rules for ``targets``, or for the whole matrix when none are given."""
     from ddguard.evaluate import constraints
 
@@ -508,7 +508,7 @@ def refusal_text(report: Report, notes: Sequence[Note] = ()) -> Optional[str]:
     return "\n".join(parts) if parts else None
 
 
-class MatrixCell(NamedTuple):
+class MatrixCell(Record):
     line: int
     python: Tuple[int, int]
     platform: str  # compact platform part: manylinux_x86_64, macosx_arm64, win32, ...
@@ -527,7 +527,7 @@ MATRIX_PLATFORMS = (
 )
 
 
-def matrix_grid(knowledge: Optional[Knowledge] = None) -> Tuple["Knowledge", Tuple[MatrixCell, ...]]:
+def matrix_grid(knowledge: Optional[Knowledge] = None) -> Tuple[Knowledge, Tuple[MatrixCell, ...]]:
     """Every release line x every known CPython x every platform family: what an installer
     picks from the line there, judged (the picture ``matrix --format html`` draws)."""
     from packaging.specifiers import SpecifierSet
@@ -548,7 +548,7 @@ def matrix_grid(knowledge: Optional[Knowledge] = None) -> Tuple["Knowledge", Tup
 # --- deployment targets --------------------------------------------------------------------
 
 
-class Deployment(NamedTuple):
+class Deployment(Record):
     """Where a project says it runs: each distinct target with the files declaring it."""
 
     targets: Tuple[Tuple[Target, Tuple[str, ...]], ...]
@@ -641,20 +641,20 @@ LOCK_COMMANDS = {
 PIP_COMPILE_COMMAND = "pip-compile -P ddtrace"
 
 
-class FixEdit(NamedTuple):
+class FixEdit(Record):
     edit: object  # writers.Edit
     reason_codes: Tuple[str, ...]
     targets: Tuple[Target, ...]  # where the old requirement was refused
     step: str  # which rule chose the release (evaluate.rewrite.Step value)
 
 
-class Unfixed(NamedTuple):
+class Unfixed(Record):
     pin: Pin
     conflict: Tuple[Target, ...]  # no release works on all of these together
     why: str  # "conflict", "split-needed", "outside-project", "reference", "not-a-file"
 
 
-class FixPlan(NamedTuple):
+class FixPlan(Record):
     root: str
     report: Report  # the check before any change
     changes: Tuple[object, ...]  # writers.FileChange, one per file with something to change

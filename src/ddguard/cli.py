@@ -42,7 +42,13 @@ class Command:
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+    # An explicit width: argparse would import shutil (and bz2, lzma) to ask the terminal,
+    # for every parser, though help is rarely printed.
+    try:
+        width = int(os.environ.get("COLUMNS", "")) - 2
+    except ValueError:
+        width = 98
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32, width=max(width, 40))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -506,9 +512,8 @@ def build_db(parser: argparse.ArgumentParser) -> None:
 
 
 def run_db_update(args: argparse.Namespace) -> int:
-    from ddguard.report.tables import render_update
-
     from ddguard.knowledge import store
+    from ddguard.report.tables import render_update
 
     progress = _progress if sys.stderr.isatty() else None
     result = store.update(args.from_file, force=args.force, progress=progress)
@@ -554,7 +559,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         prog="ddguard",
         description="Check that a ddtrace release works on an interpreter and platform.",
         epilog=EXIT_CODES,
-        formatter_class=_formatter,
+        formatter_class=_formatter,  # type: ignore[arg-type]
     )
     parser.add_argument("-V", "--version", action="version", version=f"ddguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -12,7 +12,9 @@ line more than its whole check.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, FrozenSet, NamedTuple, NoReturn, Optional, Tuple, Union
+from typing import TYPE_CHECKING, FrozenSet, NoReturn, Optional, Tuple, Union
+
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -52,7 +54,7 @@ class Mode(str, enum.Enum):
     OFF = "off"  # do not look
 
 
-class Options(NamedTuple):
+class Options(Record):
     """How strictly a check judges (``--strict``, ``--allow-source-build``)."""
 
     allow_source_build: bool = False
@@ -75,7 +77,7 @@ class OriginKind(str, enum.Enum):
     INSTALLED = "installed"  # a distribution found on sys.path
 
 
-class Origin(NamedTuple):
+class Origin(Record):
     """Where a requirement was written, as structure (``report`` makes the words)."""
 
     kind: OriginKind
@@ -124,7 +126,7 @@ class ReferenceKind(str, enum.Enum):
     URL = "url"  # an archive URL
 
 
-class Reference(NamedTuple):
+class Reference(Record):
     """A direct reference instead of a version (``ddtrace @ git+https://…``, ``-e .``)."""
 
     kind: ReferenceKind
@@ -133,15 +135,15 @@ class Reference(NamedTuple):
     wheel_tags: Tuple[str, ...] = ()  # tags of a named wheel file
 
 
-class Pin(NamedTuple):
+class Pin(Record):
     """One requirement naming a package (ddtrace, unless a scan asked for others)."""
 
     text: str  # as written: "ddtrace[profiling]>=2,<3 ; python_version<'3.12'"
-    specifier: "SpecifierSet"  # normalized PEP 440 (Poetry ^2.8.5 -> >=2.8.5,<3.0.0); empty: any
+    specifier: SpecifierSet  # normalized PEP 440 (Poetry ^2.8.5 -> >=2.8.5,<3.0.0); empty: any
     origin: Origin
     name: str = "ddtrace"  # as written
-    marker: Optional["Marker"] = None  # evaluated against each target, never the host
-    alternatives: Tuple["SpecifierSet", ...] = ()  # a Poetry || union; then ``specifier`` is empty
+    marker: Optional[Marker] = None  # evaluated against each target, never the host
+    alternatives: Tuple[SpecifierSet, ...] = ()  # a Poetry || union; then ``specifier`` is empty
     extras: FrozenSet[str] = frozenset()  # normalized extras the requirement asks for
     reference: Optional[Reference] = None
     wheel_tags: Tuple[str, ...] = ()  # tags of the wheel files a lock records for it
@@ -304,16 +306,16 @@ class ReasonCode(str, enum.Enum):
     END_OF_LIFE = "end-of-life"
 
 
-class Reason(NamedTuple):
+class Reason(Record):
     """One fact behind a verdict or a warning; which fields are set depends on ``code``."""
 
     code: ReasonCode
-    version: Optional["Version"] = None  # the release the fact is about
+    version: Optional[Version] = None  # the release the fact is about
     line: Optional[int] = None  # its release line (major)
     requires_python: Optional[str] = None
     pythons: Tuple[PythonRange, ...] = ()  # CPython versions supported or published
     on_platform: bool = False  # ``pythons`` hold for the target's platform only
-    runtimes: Tuple[Tuple["Os", Tuple["Arch", ...]], ...] = ()  # platforms a line supports
+    runtimes: Tuple[Tuple[Os, Tuple[Arch, ...]], ...] = ()  # platforms a line supports
     wheel_platforms: Tuple[str, ...] = ()  # platform tags of the wheels for the target's Python
     same_cpu: bool = False  # ``wheel_platforms`` are for the target's OS and CPU
     has_wheels: bool = True  # the release publishes any wheel at all
@@ -321,11 +323,11 @@ class Reason(NamedTuple):
     since: Optional[str] = None  # a date (end of life)
     text: Optional[str] = None  # a fact quoted from data: a yank reason, a reference, a tag
     specifier: Optional[str] = None  # a range the fact is about
-    newest: Optional["Version"] = None  # the newest release the database knows
+    newest: Optional[Version] = None  # the newest release the database knows
     fetched: Optional[str] = None  # the database's snapshot date
     package: Optional[str] = None  # a dependency's name (dependency-no-wheel)
-    required_by: Optional["Version"] = None  # the ddtrace release requiring ``package``
-    target: Optional["Target"] = None  # another interpreter named by the fact
+    required_by: Optional[Version] = None  # the ddtrace release requiring ``package``
+    target: Optional[Target] = None  # another interpreter named by the fact
     alternative: bool = False  # ``specifier`` is one alternative of a union
 
 
@@ -344,23 +346,23 @@ class FixKind(str, enum.Enum):
     NOTHING_WORKS = "nothing-works"
 
 
-class Fix(NamedTuple):
+class Fix(Record):
     """One way out; a result lists them in order of preference."""
 
     kind: FixKind
     specifier: Optional[str] = None  # the requirement to use: ">=2.0.0,<3", "==2.21.12"
     runs: Tuple[VersionRun, ...] = ()  # NARROW_RANGE: the working runs of the range
-    newest: Optional["Version"] = None  # the newest release the fix admits
+    newest: Optional[Version] = None  # the newest release the fix admits
     line: Optional[int] = None
     python: Optional[Minor] = None  # OTHER_PYTHON: the nearest CPython that works
     pythons: Tuple[PythonRange, ...] = ()  # OTHER_PYTHON: every CPython that works there
-    version: Optional["Version"] = None  # the release the fix is about
+    version: Optional[Version] = None  # the release the fix is about
     executable: Optional[str] = None  # REINSTALL: the interpreter to reinstall with
     path: Optional[str] = None  # REINSTALL: where the copy that is imported lives
     outside: bool = False  # REINSTALL: ``path`` is not this interpreter's site-packages
 
 
-class Alternative(NamedTuple):
+class Alternative(Record):
     """One alternative of a union (Poetry ``^1.20 || ~2.8``) on one target."""
 
     specifier: str
@@ -369,14 +371,14 @@ class Alternative(NamedTuple):
     picked: bool  # it holds the installer's pick
 
 
-class Result(NamedTuple):
+class Result(Record):
     """One requirement on one target. Build it by name."""
 
     pin: Pin
-    target: "Target"
+    target: Target
     verdict: Verdict
     refused: bool
-    version: Optional["Version"] = None  # the release judged: the pin, or an installer's pick
+    version: Optional[Version] = None  # the release judged: the pin, or an installer's pick
     picked: bool = False  # ``version`` is the installer's pick for a range
     line: Optional[int] = None
     support_level: Optional[SupportLevel] = None
@@ -414,7 +416,7 @@ class NoteCode(str, enum.Enum):
     TARGET_LIMIT = "target-limit"  # a bound discovery keeps was reached (files, matrix size)
 
 
-class Note(NamedTuple):
+class Note(Record):
     """Something worth saying that is not a verdict."""
 
     code: NoteCode
@@ -423,18 +425,18 @@ class Note(NamedTuple):
     text: Optional[str] = None  # a value quoted from the input (a URL, a range, an error)
     pin: Optional[Pin] = None
     pythons: Tuple[PythonRange, ...] = ()  # PYTHON_RANGE: where the pin breaks
-    target: Optional["Target"] = None
+    target: Optional[Target] = None
     line_major: Optional[int] = None  # NO_INTEGRATION_DATA
     marker: Optional[str] = None  # PYTHON_RANGE: a marker that would exclude the breaking part
     copies: Tuple[Tuple[str, str], ...] = ()  # INSTALLED_TWICE/SEVERAL_METADATA: (version, place)
 
 
-class Scan(NamedTuple):
+class Scan(Record):
     """What reading one file, or a whole project, found."""
 
     pins: Tuple[Pin, ...] = ()
     notes: Tuple[Note, ...] = ()
-    python_range: Optional["SpecifierSet"] = None  # requires-python / Poetry's python
+    python_range: Optional[SpecifierSet] = None  # requires-python / Poetry's python
     python_range_text: Optional[str] = None  # as written (Poetry syntax kept)
     files: Tuple[str, ...] = ()  # files read
 
@@ -458,7 +460,7 @@ class FindingCase(str, enum.Enum):
     RANGE_ABOVE_CEILING = "range-above-ceiling"  # ... entirely above the supported range
 
 
-class IntegrationFinding(NamedTuple):
+class IntegrationFinding(Record):
     integration: str
     package: str  # the name as installed or pinned
     version: str  # the version, or the declared range (``ranged``)
@@ -467,7 +469,7 @@ class IntegrationFinding(NamedTuple):
     case: FindingCase
     supported: str  # ">=1.8", or the tested range "4.2.20–5.2.15 on CPython 3.11"
     origin: Origin  # installed, or where it is pinned
-    target: "Target"
+    target: Target
     automatic: bool
     refused: bool
     category: Optional[str] = None  # "web", "datastore": what goes untraced
@@ -479,10 +481,10 @@ class IntegrationFinding(NamedTuple):
         return self.kind is FindingKind.BELOW_MINIMUM
 
 
-class Report(NamedTuple):
+class Report(Record):
     """Every result of one check, in requirement order (one row per target)."""
 
-    targets: Tuple["Target", ...]
+    targets: Tuple[Target, ...]
     results: Tuple[Result, ...] = ()
     notes: Tuple[Note, ...] = ()
     integrations: Tuple[IntegrationFinding, ...] = ()
@@ -495,7 +497,7 @@ class Report(NamedTuple):
         )
 
     @property
-    def target(self) -> "Target":
+    def target(self) -> Target:
         return self.targets[0]
 
 
@@ -538,7 +540,7 @@ _COMPACT_PLATFORMS = {
 }
 
 
-class TargetDeclaration(NamedTuple):
+class TargetDeclaration(Record):
     """One Python a project's file says it runs on. Unknown facts are None, never guessed.
 
     ``path:line`` is where the Python version is written (edit there to change it); ``via``
@@ -584,7 +586,7 @@ class TargetDeclaration(NamedTuple):
         return f"{self.implementation.short}{version[0]}{version[1]}{threaded}-{platform}"
 
 
-class Discovery(NamedTuple):
+class Discovery(Record):
     """What discovering a project's deployment targets found."""
 
     declarations: Tuple[TargetDeclaration, ...] = ()

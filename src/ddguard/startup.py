@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from typing import List, NoReturn, Optional, Tuple
 
     from ddguard.evaluate.installed import InstalledCopy
-    from ddguard.target import Target
 
 MODES = ("strict", "warn", "off")
 CACHE_FORMAT = "ddguard-startup-2"

@@ -289,7 +289,7 @@ def test_a_refused_pin_in_the_project_is_annotated_on_its_line(job: Runner) -> N
     assert run.returncode == 1, run
     (error,) = errors(run)
     assert error.startswith(
-        f"::error file=requirements.txt,line=2,title=ddguard::{REFUSED_312}."
+        f"::error file=requirements.txt,line=2,title=ddguard::{REFUSED_312} (requirements.txt:2)."
     ), error
     assert cells(run.summary)[1:] == [
         [

@@ -22,7 +22,13 @@ class DDGuardBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     PLUGIN_NAME = "ddguard"
 
     def initialize(self, version: str, build_data: Dict[str, Any]) -> None:
-        from ddguard.config import HATCH_HOOK_KEYS, config_from_table, load_pyproject, project_config, skipped
+        from ddguard.config import (
+            HATCH_HOOK_KEYS,
+            config_from_table,
+            load_pyproject,
+            project_config,
+            skipped,
+        )
         from ddguard.errors import DDGuardError
         from ddguard.hosts.build_check import CHECKED_VARIABLE, check_project
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import functools
 import os
-from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ddguard.errors import DatabaseError
 from ddguard.knowledge.document import InvalidDocument, read_json
@@ -25,6 +25,7 @@ from ddguard.knowledge.releases import expand_tags as expand_tags  # (1)
 from ddguard.model import Minor
 from ddguard.model import PythonRange as PythonRange  # (1)
 from ddguard.model import SupportLevel as SupportLevel  # (1)
+from ddguard.record import Record
 
 # (1) Transitional re-exports, only for the callers that import these names from here
 # today (evaluate, api, guard, explain, constraints, tests); new code imports them where
@@ -59,7 +60,7 @@ class DatabaseKind(str, enum.Enum):
     FILE = "file"  # a path a caller gave load()
 
 
-class DatabaseInfo(NamedTuple):
+class DatabaseInfo(Record):
     path: str
     source: str
     fetched: str  # YYYY-MM-DD

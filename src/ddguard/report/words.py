@@ -24,7 +24,7 @@ from ddguard.model import (
     VersionRun,
     assert_never,
 )
-from ddguard.target import Arch, Implementation, Libc, Os, platform_arch, platform_os
+from ddguard.target import Arch, Implementation, Libc, Os
 
 if TYPE_CHECKING:
     from ddguard.target import Target
@@ -428,7 +428,7 @@ def alternatives(result: Result) -> List[str]:
 class Parts:
     """A result in words, before layout: the verdict sentence, then each section."""
 
-    __slots__ = ("alternatives", "also", "fix", "head", "why")
+    __slots__ = ("also", "alternatives", "fix", "head", "why")
 
     def __init__(self, head: str, why: List[str], also: List[str], alternatives: List[str], fix: Optional[str]):
         self.head = head

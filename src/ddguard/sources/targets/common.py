@@ -11,10 +11,11 @@ import os
 import re
 import stat
 import sys
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ddguard.errors import InputError
 from ddguard.model import Note, NoteCode, TargetDeclaration, TargetKind
+from ddguard.record import Record
 from ddguard.target import Arch, Implementation, Libc, Os, limits
 
 MAX_BYTES = 1 << 20  # a deployment file larger than this is not read
@@ -77,7 +78,7 @@ def decode(data: bytes, shown: str) -> str:
         raise InputError("not UTF-8 text", shown, data[: exc.start].count(b"\n") + 1) from None
 
 
-class Written(NamedTuple):
+class Written(Record):
     """Where a value was written: the file (relative to the project root), line, text."""
 
     path: str
@@ -165,7 +166,7 @@ def _bounded(text: Optional[str]) -> Optional[str]:
 # --- Python version words --------------------------------------------------------------
 
 
-class Python(NamedTuple):
+class Python(Record):
     """A Python named by a file: ``version`` None when the words name no readable version."""
 
     implementation: Implementation
