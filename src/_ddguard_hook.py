@@ -60,6 +60,8 @@ class DDTraceImportHook:
             return None
         # "ddtrace." too: a finder ahead of us (pytest's rewriter) may have loaded ddtrace's
         # Python modules itself; its first compiled extension still falls through to us.
+        if _probing():
+            return None  # importlib.util.find_spec("ddtrace"): a question, not an import
         uninstall()
         try:
             from ddguard.startup import check_on_import
@@ -94,6 +96,18 @@ class DDTraceImportHook:
 
 
 _PIP_COMMANDS = ("install", "download", "wheel")
+_IMPORTING = ("_find_and_load_unlocked", "_find_and_load")
+
+
+# Whether the finder was asked by importlib.util.find_spec (or pkgutil, which calls it)
+# rather than by an import: an import reaches _find_spec through _find_and_load_unlocked.
+# Unsure (no frame, another implementation): an import, so the check still runs.
+def _probing() -> bool:
+    try:
+        caller = sys._getframe(3)  # find_spec <- _find_spec <- its caller
+    except (AttributeError, ValueError):
+        return False
+    return caller.f_code.co_name not in _IMPORTING and "importlib" in caller.f_code.co_filename
 
 
 # Comments, not docstrings, below: docstrings would be loaded at every interpreter start.

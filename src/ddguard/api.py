@@ -16,7 +16,6 @@ from typing import (
     Dict,
     Iterable,
     List,
-    NamedTuple,
     Optional,
     Sequence,
     Tuple,
@@ -43,6 +42,7 @@ from ddguard.model import (
     Result,
     Unfixed,
 )
+from ddguard.record import Record
 from ddguard.target import Target
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ class TargetChoice(str, enum.Enum):
     AUTO = "auto"  # declared ones when the project declares any, else the host
 
 
-class CheckRequest(NamedTuple):
+class CheckRequest(Record):
     requirements: Tuple[str, ...] = ()
     files: Tuple[str, ...] = ()
     projects: Tuple[str, ...] = ()

@@ -42,7 +42,13 @@ class Command:
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+    # An explicit width: argparse would import shutil (and bz2, lzma) to ask the terminal,
+    # for every parser, though help is rarely printed.
+    try:
+        width = int(os.environ.get("COLUMNS", "")) - 2
+    except ValueError:
+        width = 98
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32, width=max(width, 40))
 
 
 class _Parser(argparse.ArgumentParser):

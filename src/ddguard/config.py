@@ -5,11 +5,12 @@ is :mod:`ddguard.environment`)."""
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 from ddguard.environment import cache_dir, integrations_setting, mode_problem, mode_value, skipped
 from ddguard.errors import InputError
 from ddguard.model import Mode
+from ddguard.record import Record
 
 __all__ = [
     "ProjectConfig",
@@ -46,7 +47,7 @@ def parse_mode(text: str) -> Mode:
         raise InputError(f"unknown mode {text[:40]!r}: use one of strict, warn, off") from None
 
 
-class ProjectConfig(NamedTuple):
+class ProjectConfig(Record):
     """What ``[tool.ddguard]`` (or the hatch hook's table) asks for."""
 
     backend: str = DEFAULT_BACKEND

@@ -12,7 +12,9 @@ line more than its whole check.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, FrozenSet, NamedTuple, NoReturn, Optional, Tuple
+from typing import TYPE_CHECKING, Any, FrozenSet, NoReturn, Optional, Tuple
+
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -52,7 +54,7 @@ class Mode(str, enum.Enum):
     OFF = "off"  # do not look
 
 
-class Options(NamedTuple):
+class Options(Record):
     """How strictly a check judges (``--strict``, ``--allow-source-build``)."""
 
     allow_source_build: bool = False
@@ -75,7 +77,7 @@ class OriginKind(str, enum.Enum):
     INSTALLED = "installed"  # a distribution found on sys.path
 
 
-class Origin(NamedTuple):
+class Origin(Record):
     """Where a requirement was written, as structure (``report`` makes the words)."""
 
     kind: OriginKind
@@ -124,7 +126,7 @@ class ReferenceKind(str, enum.Enum):
     URL = "url"  # an archive URL
 
 
-class Reference(NamedTuple):
+class Reference(Record):
     """A direct reference instead of a version (``ddtrace @ git+https://…``, ``-e .``)."""
 
     kind: ReferenceKind
@@ -133,7 +135,7 @@ class Reference(NamedTuple):
     wheel_tags: Tuple[str, ...] = ()  # tags of a named wheel file
 
 
-class Pin(NamedTuple):
+class Pin(Record):
     """One requirement naming a package (ddtrace, unless a scan asked for others)."""
 
     text: str  # as written: "ddtrace[profiling]>=2,<3 ; python_version<'3.12'"
@@ -183,7 +185,7 @@ class ReasonCode(str, enum.Enum):
     END_OF_LIFE = "end-of-life"
 
 
-class Reason(NamedTuple):
+class Reason(Record):
     """One fact behind a verdict or a warning; which fields are set depends on ``code``."""
 
     code: ReasonCode
@@ -223,7 +225,7 @@ class FixKind(str, enum.Enum):
     NOTHING_WORKS = "nothing-works"
 
 
-class Fix(NamedTuple):
+class Fix(Record):
     """One way out; a result lists them in order of preference."""
 
     kind: FixKind
@@ -239,7 +241,7 @@ class Fix(NamedTuple):
     outside: bool = False  # REINSTALL: ``path`` is not this interpreter's site-packages
 
 
-class Alternative(NamedTuple):
+class Alternative(Record):
     """One alternative of a union (Poetry ``^1.20 || ~2.8``) on one target."""
 
     specifier: str
@@ -248,7 +250,7 @@ class Alternative(NamedTuple):
     picked: bool  # it holds the installer's pick
 
 
-class Result(NamedTuple):
+class Result(Record):
     """One requirement on one target. Build it by name."""
 
     pin: Pin
@@ -293,7 +295,7 @@ class NoteCode(str, enum.Enum):
     TARGET_LIMIT = "target-limit"  # a bound discovery keeps was reached (files, matrix size)
 
 
-class Note(NamedTuple):
+class Note(Record):
     """Something worth saying that is not a verdict."""
 
     code: NoteCode
@@ -308,7 +310,7 @@ class Note(NamedTuple):
     copies: Tuple[Tuple[str, str], ...] = ()  # INSTALLED_TWICE/SEVERAL_METADATA: (version, place)
 
 
-class Scan(NamedTuple):
+class Scan(Record):
     """What reading one file, or a whole project, found."""
 
     pins: Tuple[Pin, ...] = ()
@@ -337,7 +339,7 @@ class FindingCase(str, enum.Enum):
     RANGE_ABOVE_CEILING = "range-above-ceiling"  # ... entirely above the supported range
 
 
-class IntegrationFinding(NamedTuple):
+class IntegrationFinding(Record):
     integration: str
     package: str  # the name as installed or pinned
     version: str  # the version, or the declared range (``ranged``)
@@ -358,7 +360,7 @@ class IntegrationFinding(NamedTuple):
         return self.kind is FindingKind.BELOW_MINIMUM
 
 
-class Report(NamedTuple):
+class Report(Record):
     """Every result of one check, in requirement order (one row per target)."""
 
     targets: Tuple[Target, ...]
@@ -381,7 +383,7 @@ class Report(NamedTuple):
 # --- what the facade returns besides a Report (report renders them) -------------------------
 
 
-class Explanation(NamedTuple):
+class Explanation(Record):
     """``ddguard explain``: the releases a specifier matches and the verdict on each target."""
 
     spec: str
@@ -390,27 +392,27 @@ class Explanation(NamedTuple):
     verdicts: Tuple[Result, ...]  # one per target given
 
 
-class MatrixCell(NamedTuple):
+class MatrixCell(Record):
     line: int
     python: Tuple[int, int]
     platform: str  # compact platform part: manylinux_x86_64, macosx_arm64, win32, ...
     result: Result  # the release an installer picks from the line, judged there
 
 
-class FixEdit(NamedTuple):
+class FixEdit(Record):
     edit: object  # writers.Edit
     reason_codes: Tuple[str, ...]
     targets: Tuple[Target, ...]  # where the old requirement was refused
     step: str  # which rule chose the release (evaluate.rewrite.Step value)
 
 
-class Unfixed(NamedTuple):
+class Unfixed(Record):
     pin: Pin
     conflict: Tuple[Target, ...]  # no release works on all of these together
     why: str  # "conflict", "split-needed", "outside-project", "reference", "not-a-file"
 
 
-class FixPlan(NamedTuple):
+class FixPlan(Record):
     """``ddguard fix``: the edits that would make every refused requirement pass."""
 
     root: str
@@ -460,7 +462,7 @@ _COMPACT_PLATFORMS = {
 }
 
 
-class TargetDeclaration(NamedTuple):
+class TargetDeclaration(Record):
     """One Python a project's file says it runs on. Unknown facts are None, never guessed.
 
     ``path:line`` is where the Python version is written (edit there to change it); ``via``
@@ -506,7 +508,7 @@ class TargetDeclaration(NamedTuple):
         return f"{self.implementation.short}{version[0]}{version[1]}{threaded}-{platform}"
 
 
-class Deployment(NamedTuple):
+class Deployment(Record):
     """Where a project says it runs: each distinct target with the files declaring it."""
 
     targets: Tuple[Tuple[Target, Tuple[str, ...]], ...]
@@ -515,7 +517,7 @@ class Deployment(NamedTuple):
     files: Tuple[str, ...]
 
 
-class Discovery(NamedTuple):
+class Discovery(Record):
     """What discovering a project's deployment targets found."""
 
     declarations: Tuple[TargetDeclaration, ...] = ()

@@ -54,6 +54,7 @@ def links(tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path) -> Path
     )
     shutil.copy(ddguard_wheel, out)
     make_wheel(out, "ddtrace", "1.20.19")
+    make_wheel(out, "PyYAML", "6.0.2")  # ddguard's dependency; a stub: discovery is not run here
     return out
 
 
@@ -68,7 +69,7 @@ def make_venv(python: Path, where: Path) -> Path:
 
 
 def pip(
-    venv_python: Path, links: Path, *args: str, cwd: Path, skip: bool = False
+    venv_python: Path, links: Path, *args: str, cwd: Path, skip: bool = False, mode: str = ""
 ) -> subprocess.CompletedProcess[str]:
     """Real pip 26 (run from its wheel) installing into ``venv_python``'s environment, offline."""
     env: Dict[str, str] = {
@@ -77,6 +78,8 @@ def pip(
     env["PIP_CONFIG_FILE"] = os.devnull
     if skip:
         env["DDGUARD_SKIP"] = "1"
+    if mode:
+        env["DDGUARD_MODE"] = mode
     command: List[str] = [str(venv_python), str(pip_wheel(links) / "pip"), *args]
     if args[0] in ("install", "wheel", "download"):
         command += ["--no-index", "--find-links", str(links)]
@@ -219,8 +222,12 @@ def test_setuptools_plugin_ignores_projects_that_do_not_opt_in(
         "[tool.setuptools]\npy-modules = []\n",
         name="plain",
     )
+    # ddguard installed in this venv also guards pip itself, which would refuse the project
+    # first: DDGUARD_MODE=off turns that guard off, not the setuptools plugin (DDGUARD_SKIP)
+    guarded = pip(venv, links, "install", "--dry-run", "--no-build-isolation", str(app), cwd=tmp_path)
+    assert guarded.returncode == 1 and "DDGUARD_MODE=off pip install" in guarded.stderr
     result = pip(
-        venv, links, "install", "--dry-run", "--no-build-isolation", str(app), cwd=tmp_path
+        venv, links, "install", "--dry-run", "--no-build-isolation", str(app), cwd=tmp_path, mode="off"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ddtrace-1.20.19" in result.stdout

@@ -69,6 +69,7 @@ def uv_links(tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path) -> P
     links = tmp_path_factory.mktemp("uv-links")
     shutil.copy(ddguard_wheel, links)
     make_wheel(links, "packaging", "26.0")
+    make_wheel(links, "PyYAML", "6.0.2")  # ddguard's dependency (stub)
     # 1.20.19 as published: wheels up to CPython 3.11 only, and an sdist
     make_wheel(links, "ddtrace", "1.20.19", "cp311-cp311-manylinux_2_17_x86_64")
     _stub_sdist(links, "1.20.19")

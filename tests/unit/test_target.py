@@ -138,3 +138,65 @@ def test_host_target_is_probed_once_and_installs_its_own_tags():
     assert host is Target.from_host()
     assert not host.declared
     assert next(iter(sys_tags())) in host.tags()
+
+
+# --- the tags a declared target installs: pip's rules restated, packaging as the oracle -----
+
+PYTHONS = ["27", "35", "36", "37", "38", "39", "310", "311", "312", "313", "313t", "314", "315"]
+FAMILIES = [
+    "manylinux_x86_64",
+    "manylinux_aarch64",
+    "manylinux_i686",
+    "musllinux_x86_64",
+    "musllinux_aarch64",
+    "macosx_arm64",
+    "macosx_x86_64",
+    "win32",
+    "win_amd64",
+    "win_arm64",
+    "linux_armv7l",
+]
+
+
+def _oracle(target: Target) -> set:  # type: ignore[type-arg]
+    return {(t.interpreter, t.abi, t.platform) for t in target.tags()}
+
+
+@pytest.mark.parametrize("python", PYTHONS)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_supported_tags_equal_packaging_for_cpython(python: str, family: str) -> None:
+    target = Target.from_compact(f"cp{python}-{family}")
+    assert target.supported() == _oracle(target)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ("3.12", "cp", ("cp312",), ("manylinux2014_x86_64",)),
+        ("3.12", "cp", ("cp312", "abi3", "none"), ("manylinux_2_28_aarch64",)),
+        ("3.13", "cp", ("cp313t",), ("macosx_14_0_arm64",)),
+        ("3.13", "cp", ("cp313t", "abi3t"), ("win_amd64",)),
+        ("3.7", "cp", (), ("manylinux1_x86_64",)),
+        ("2.7", "cp", (), ("manylinux1_i686",)),
+        ("3.10", "pp", ("pypy310_pp73",), ("manylinux2014_x86_64",)),
+        ("3.9", "gp", (), ("manylinux2014_aarch64",)),
+    ],
+)
+def test_supported_tags_equal_packaging_for_pip_flags(flags) -> None:  # type: ignore[no-untyped-def]
+    version, implementation, abis, platforms = flags
+    target = Target.from_pip_flags(version, implementation, abis, platforms)
+    assert target.supported() == _oracle(target)
+
+
+def test_parse_tag_text_expands_like_packaging() -> None:
+    from packaging.tags import parse_tag
+
+    from ddguard.target import parse_tag_text
+
+    for text in (
+        "cp38-cp38-manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "py2.py3-none-any",
+        "cp312-abi3-macosx_10_9_universal2",
+        "CP39-CP39-WIN_AMD64",
+    ):
+        assert parse_tag_text(text) == {(t.interpreter, t.abi, t.platform) for t in parse_tag(text)}

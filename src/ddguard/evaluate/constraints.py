@@ -11,12 +11,13 @@ versions: rows are computed for manylinux and a current macOS.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
 
 from ddguard.evaluate.release import verdict_of
 from ddguard.model import Verdict
+from ddguard.record import Record
 from ddguard.target import Target, limits
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from ddguard.knowledge import Knowledge, Release
 
 
-class Platform(NamedTuple):
+class Platform(Record):
     compact: str  # platform part of a compact target
     sys_platform: str
     machine: str  # platform_machine as the interpreter reports it
@@ -48,7 +49,7 @@ def pythons() -> Tuple[Tuple[int, int], ...]:
     return tuple((low[0], minor) for minor in range(low[1], high[1] + 1))
 
 
-class Rule(NamedTuple):
+class Rule(Record):
     """``ddtrace<specifier>; <marker>``: the releases excluded where the marker matches."""
 
     specifier: str

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 from packaging.specifiers import SpecifierSet
 
 from ddguard.evaluate.pick import Specifier, installer_pick, releases_in, runs
-from ddguard.evaluate.release import cpython_of, merge_minors, passes
+from ddguard.evaluate.release import cpython_of, merge_minors, passes, wheel_triples
 from ddguard.model import Fix, FixKind, Minor, Options, PythonRange, SupportLevel
 from ddguard.target import platform_arch, platform_os
 
@@ -149,12 +149,12 @@ def working_pythons(
     has a wheel for on the same OS and CPU, each judged like the target itself."""
     platforms = set(target.platforms)
     minors = set()
-    for tag in release.wheel_tags():
-        minor = cpython_of(tag.interpreter)
+    for interpreter, _, platform in wheel_triples(release):
+        minor = cpython_of(interpreter)
         if minor is None or minor in minors:
             continue
-        same_place = (platform_os(tag.platform), platform_arch(tag.platform)) == (target.os, target.arch)
-        if same_place or tag.platform in platforms:  # or universal2 on arm64
+        same_place = (platform_os(platform), platform_arch(platform)) == (target.os, target.arch)
+        if same_place or platform in platforms:  # or universal2 on arm64
             minors.add(minor)
     found = [m for m in sorted(minors) if passes(knowledge, release, target.with_python(m), options)]
     return merge_minors(found)

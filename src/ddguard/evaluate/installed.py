@@ -5,7 +5,7 @@ Pure: the startup check reads the facts (``InstalledCopy``) and passes them in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 from ddguard.model import (
     Fix,
@@ -19,13 +19,14 @@ from ddguard.model import (
     Result,
     Verdict,
 )
+from ddguard.record import Record
 from ddguard.target import Implementation, Target
 
 if TYPE_CHECKING:
     from ddguard.knowledge import Knowledge
 
 
-class InstalledCopy(NamedTuple):
+class InstalledCopy(Record):
     """What the metadata of one installed ddtrace says."""
 
     site: str  # the sys.path directory holding the ddtrace package

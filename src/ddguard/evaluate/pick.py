@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Tuple, Union
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
+
+from ddguard.evaluate.release import wheel_triples
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from ddguard.knowledge import Knowledge, Release
@@ -13,7 +16,7 @@ if TYPE_CHECKING:
     from ddguard.target import Target
 
 
-class AnyOf(NamedTuple):
+class AnyOf(Record):
     """A union of specifiers (Poetry ``^1.20 || ~2.8``): a version matches when any does."""
 
     alternatives: Tuple[SpecifierSet, ...]
@@ -79,7 +82,7 @@ def installer_pick(candidates: Sequence[Release], target: Target) -> Optional[Re
     for release in reversed(candidates):
         if release.yanked or not release.admits_python(target.python_full_str):
             continue
-        if release.sdist or release.wheel_tags() & target.tags():
+        if release.sdist or wheel_triples(release) & target.supported():
             return release
     return None
 

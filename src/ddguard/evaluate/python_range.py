@@ -7,10 +7,11 @@ from the database (``Knowledge.cpython_minors``), never from guessing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ddguard.evaluate.requirement import applies, refuses
 from ddguard.model import Minor, Options, Pin
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from ddguard.knowledge import Knowledge
@@ -20,7 +21,7 @@ Admits = Callable[[str], bool]  # does the range admit this full version ("3.12.
 _PATCHES = range(0, 40)  # CPython patch releases reach .20-ish; a range may start inside a minor
 
 
-class RangeFinding(NamedTuple):
+class RangeFinding(Record):
     """One pin that breaks on part of the project's Python range, on one platform."""
 
     pin: Pin

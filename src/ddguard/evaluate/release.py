@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Tuple, Type, TypeVar
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Tuple, Type, TypeVar
 
 from ddguard.model import Minor, Options, PythonRange, Reason, ReasonCode, SupportLevel, Verdict
-from ddguard.target import Arch, Implementation, Os, platform_arch, platform_os
+from ddguard.record import Record
+from ddguard.target import (
+    Arch,
+    Implementation,
+    Os,
+    Triple,
+    parse_tag_text,
+    platform_arch,
+    platform_os,
+)
 
 if TYPE_CHECKING:
     from ddguard.knowledge import Knowledge, Release, ReleaseLine
     from ddguard.target import Target
 
 
-class Judgement(NamedTuple):
+class Judgement(Record):
     """One release on one target."""
 
     verdict: Verdict
@@ -158,32 +167,32 @@ def _warnings(release: Release, line: Optional[ReleaseLine]) -> Tuple[Reason, ..
 
 
 def _judge_files(release: Release, target: Target) -> Tuple[Verdict, List[Reason]]:
-    tags = release.wheel_tags()
-    if tags & target.tags():
+    tags = wheel_triples(release)
+    if tags & target.supported():
         return Verdict.COMPATIBLE, []
     version = release.version
     interpreter = "cp%d%d" % target.python
-    same_python = [t for t in tags if t.interpreter == interpreter]
+    same_python = [t for t in tags if t[0] == interpreter]
     if release.wheel_files and not same_python:
         return Verdict.INCOMPATIBLE, [
             Reason(ReasonCode.NO_WHEEL_FOR_PYTHON, version=version, pythons=wheel_pythons(release))
         ]
-    if target.free_threaded and not any(t.abi in target.abis for t in same_python):
+    if target.free_threaded and not any(t[1] in target.abis for t in same_python):
         return Verdict.INCOMPATIBLE, [
             Reason(ReasonCode.NO_WHEEL_FOR_ABI, version=version, abis=target.abis)
         ]
     here = sorted(
         {
-            t.platform
+            t[2]
             for t in same_python
-            if (platform_os(t.platform), platform_arch(t.platform)) == (target.os, target.arch)
+            if (platform_os(t[2]), platform_arch(t[2])) == (target.os, target.arch)
         }
     )
     facts = Reason(
         ReasonCode.NO_WHEEL_FOR_PLATFORM if release.sdist else ReasonCode.NO_FILES,
         version=version,
         has_wheels=bool(release.wheel_files),
-        wheel_platforms=tuple(here) if here else tuple(sorted({t.platform for t in same_python})),
+        wheel_platforms=tuple(here) if here else tuple(sorted({t[2] for t in same_python})),
         same_cpu=bool(here),
     )
     return (Verdict.SOURCE_BUILD if release.sdist else Verdict.INCOMPATIBLE), [facts]
@@ -196,12 +205,18 @@ def wheel_pythons(release: Release) -> Tuple[PythonRange, ...]:
 
 @functools.lru_cache(maxsize=None)
 def _wheel_pythons(files: Tuple[str, ...]) -> Tuple[PythonRange, ...]:
-    from ddguard.knowledge.releases import expand_tags
-
-    found = {
-        cpython_of(t.interpreter) for t in expand_tags(files) if cpython_of(t.interpreter) is not None
-    }
+    found = {cpython_of(t[0]) for t in _triples(files)}
     return merge_minors(sorted(m for m in found if m is not None))
+
+
+def wheel_triples(release: Release) -> FrozenSet[Triple]:
+    """The (interpreter, abi, platform) tags of the release's wheels."""
+    return _triples(release.wheel_files)
+
+
+@functools.lru_cache(maxsize=None)
+def _triples(files: Tuple[str, ...]) -> FrozenSet[Triple]:
+    return frozenset(t for text in files for t in parse_tag_text(text))
 
 
 def cpython_of(interpreter: str) -> Optional[Minor]:

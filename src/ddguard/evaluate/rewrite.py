@@ -11,12 +11,13 @@ where it does not) when the targets divide that way.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from ddguard.evaluate.pick import exact_version, installer_pick, releases_in
 from ddguard.evaluate.release import passes
 from ddguard.evaluate.requirement import applies, refuses
 from ddguard.model import Minor, Options, Pin, SupportLevel
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -34,7 +35,7 @@ class Step(str, enum.Enum):
     NEWEST = "newest"
 
 
-class Choice(NamedTuple):
+class Choice(Record):
     """A release to move the requirement to, and the range of its line that works."""
 
     version: Version
@@ -43,14 +44,14 @@ class Choice(NamedTuple):
     step: Step
 
 
-class Split(NamedTuple):
+class Split(Record):
     """No release works everywhere: keep the requirement below ``python``, use ``choice`` from it."""
 
     python: Minor
     choice: Choice
 
 
-class Decision(NamedTuple):
+class Decision(Record):
     pin: Pin
     targets: Tuple[Target, ...]  # the targets where the pin's marker applies
     refused_on: Tuple[Target, ...]  # those where it is refused today

@@ -23,9 +23,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from ddguard.hosts.pip_args import PipCall, read_call
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from ddguard.model import Pin
@@ -58,7 +59,7 @@ for path in site.getsitepackages(prefixes):
 """
 
 
-class Interpreter(NamedTuple):
+class Interpreter(Record):
     """Another interpreter pip installs for (``--python PATH``)."""
 
     implementation: str  # sys.implementation.name
@@ -67,7 +68,7 @@ class Interpreter(NamedTuple):
     site_dirs: Tuple[str, ...]
 
 
-class Request(NamedTuple):
+class Request(Record):
     """What the core judges for one pip command: plain values, no ddguard types."""
 
     requirements: Tuple[str, ...] = ()  # positional requirements naming ddtrace
@@ -86,7 +87,7 @@ class Request(NamedTuple):
     installed: Optional[Tuple[str, str]] = None  # (version, directory) pip would keep
 
 
-class Judged(NamedTuple):
+class Judged(Record):
     refusals: Tuple[str, ...] = ()  # paragraphs of refused requirements
     warnings: Tuple[str, ...] = ()  # paragraphs of refused constraints nothing names
 

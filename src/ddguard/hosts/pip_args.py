@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Dict, FrozenSet, Iterator, List, Mapping, NamedTuple, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Set, Tuple
+
+from ddguard.record import Record
 
 
 def _table(text: str) -> FrozenSet[str]:
@@ -104,7 +106,7 @@ _TRUE = ("y", "yes", "t", "true", "on", "1")  # pip's strtobool
 _FALSE = ("n", "no", "f", "false", "off", "0")
 
 
-class PipCall(NamedTuple):
+class PipCall(Record):
     """What one pip command line (with pip's configuration) asks for."""
 
     command: str  # install, download or wheel
@@ -237,7 +239,7 @@ def _long_option(text: str, allowed: FrozenSet[str]) -> Optional[str]:
     return matches[0] if len(matches) == 1 else None  # none, or ambiguous: pip refuses it
 
 
-class _Parsed(NamedTuple):
+class _Parsed(Record):
     options: List[Tuple[str, Optional[str]]]  # (option, value) in order
     positional: List[str]  # positional arguments (none that may be an unknown option's value)
     unknown: bool  # an option this table does not know (or pip would refuse)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import enum
 import functools
 import os
-from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ddguard.errors import DatabaseError
 from ddguard.knowledge.document import InvalidDocument, read_json
 from ddguard.knowledge.lines import LevelChange, ReleaseLine, RuntimeRule, parse_lines
 from ddguard.knowledge.releases import Release, parse_head, parse_releases
 from ddguard.model import Minor
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -49,7 +50,7 @@ class DatabaseKind(str, enum.Enum):
     FILE = "file"  # a path a caller gave load()
 
 
-class DatabaseInfo(NamedTuple):
+class DatabaseInfo(Record):
     path: str
     source: str
     fetched: str  # YYYY-MM-DD

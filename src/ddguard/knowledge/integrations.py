@@ -17,7 +17,7 @@ Per ddtrace line (the ``lines`` part of the data says which table serves it):
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ddguard.errors import DatabaseError
 from ddguard.knowledge import data_path
@@ -31,6 +31,7 @@ from ddguard.knowledge.document import (
     read_json,
 )
 from ddguard.model import Minor
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -40,7 +41,7 @@ _LOWER = (">=", ">", "~=", "==", "===")
 _UPPER = ("<", "<=")
 
 
-class PackageRange(NamedTuple):
+class PackageRange(Record):
     """What one ddtrace line supports of one package of one integration."""
 
     integration: str
@@ -60,7 +61,7 @@ class PackageRange(NamedTuple):
         return ",".join(parts) or "any version"
 
 
-class IntegrationData(NamedTuple):
+class IntegrationData(Record):
     lines: Dict[str, Any]  # major -> {"data": era or None, "basis", "floors_only"}
     integrations: Dict[str, Any]
     sources: Tuple[Dict[str, str], ...]

@@ -9,7 +9,7 @@ only read here.
 from __future__ import annotations
 
 import functools
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from ddguard.knowledge.document import (
     InvalidDocument,
@@ -22,18 +22,19 @@ from ddguard.knowledge.document import (
     shown,
 )
 from ddguard.model import Minor, PythonRange, SupportLevel
+from ddguard.record import Record
 from ddguard.target import Arch, Implementation, Os
 
 SCHEMA = 1
 
 
-class LevelChange(NamedTuple):
+class LevelChange(Record):
     since: str  # YYYY-MM-DD; "" for the level the compatibility page published (undated)
     level: SupportLevel
     basis: str  # "3.0.0 released", "as published on the compatibility page (2.x era)"
 
 
-class RuntimeRule(NamedTuple):
+class RuntimeRule(Record):
     """One row of the runtime table: these CPUs of this OS run these Pythons."""
 
     os: Os
@@ -48,7 +49,7 @@ class RuntimeRule(NamedTuple):
         )
 
 
-class ReleaseLine(NamedTuple):
+class ReleaseLine(Record):
     major: int
     level: SupportLevel  # as of the newest dated change
     history: Tuple[LevelChange, ...]
@@ -100,7 +101,7 @@ def _adjacent(high: Minor, low: Minor) -> bool:
 # --- the lines document -------------------------------------------------------------------
 
 
-class LinesHead(NamedTuple):
+class LinesHead(Record):
     generated: str
     policy_source: str
     basis: str  # what the facts were derived from, by whom

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Dict, List, Mapping, NamedTuple, Tuple
+from typing import Dict, List, Mapping, Tuple
 
 from ddguard.errors import DatabaseError
 from ddguard.knowledge.document import InvalidDocument, read_bytes
+from ddguard.record import Record
 
 MAX_CONFIG_BYTES = 1024 * 1024
 _ETC = "/etc"  # the system directories (tests point them elsewhere)
@@ -23,7 +24,7 @@ _MAC_SYSTEM = "/Library/Application Support/pip"
 _SECTIONS = ("global", "install")  # later wins
 
 
-class Setting(NamedTuple):
+class Setting(Record):
     value: str
     file: str  # the configuration file that set it
 

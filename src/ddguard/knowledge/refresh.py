@@ -17,10 +17,11 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Tuple
 
 from ddguard.errors import DatabaseError
 from ddguard.knowledge import pipconfig
+from ddguard.record import Record
 
 PROJECT = "ddtrace"
 PYPI = "https://pypi.org/simple"
@@ -62,7 +63,7 @@ class Credentials:
         return (secret,) if len(secret) >= 3 else ()
 
 
-class Index(NamedTuple):
+class Index(Record):
     """The package index a refresh reads, and how it reads it."""
 
     url: str  # the simple URL without credentials

@@ -9,7 +9,7 @@ one :class:`~ddguard.knowledge.document.InvalidDocument`, never an exception lat
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -25,6 +25,7 @@ from ddguard.knowledge.document import (
     is_date,
     shown,
 )
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -34,7 +35,7 @@ SCHEMA = 1
 COLUMNS = ["version", "uploaded", "requires_python", "yanked_reason", "sdist", "tag_set"]
 
 
-class Release(NamedTuple):
+class Release(Record):
     version: Version
     uploaded: str  # YYYY-MM-DD of its first file
     requires_python: Optional[str]
@@ -60,7 +61,7 @@ class Release(NamedTuple):
         return names
 
 
-class SnapshotHead(NamedTuple):
+class SnapshotHead(Record):
     """What a snapshot says about itself."""
 
     source: str

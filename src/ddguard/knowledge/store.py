@@ -20,7 +20,7 @@ import enum
 import functools
 import json
 import os
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ddguard.errors import DatabaseError
 from ddguard.knowledge import (
@@ -39,6 +39,7 @@ from ddguard.knowledge.derive import derive
 from ddguard.knowledge.document import InvalidDocument, read_bytes, read_json
 from ddguard.knowledge.releases import Release, parse_releases
 from ddguard.knowledge.snapshot import build_snapshot, dump
+from ddguard.record import Record
 
 STALE_DAYS = 90
 
@@ -56,7 +57,7 @@ class Origin(str, enum.Enum):
     FILE = "file"  # a saved document (``--from FILE``): never a reference for later updates
 
 
-class Changes(NamedTuple):
+class Changes(Record):
     new_releases: Tuple[str, ...]
     new_wheel_tags: Tuple[Tuple[str, str], ...]  # (version, wheel tag) on a known release
     new_yanks: Tuple[Tuple[str, str], ...]  # (version, reason)
@@ -69,13 +70,13 @@ class Changes(NamedTuple):
         )
 
 
-class IndexUsed(NamedTuple):
+class IndexUsed(Record):
     url: str  # the simple URL, credentials redacted
     origin: _refresh.IndexOrigin
     config_file: Optional[str]  # the pip configuration file naming it
 
 
-class UpdateResult(NamedTuple):
+class UpdateResult(Record):
     path: str  # the user copy written
     releases: int
     newest: str
@@ -92,7 +93,7 @@ class UpdateResult(NamedTuple):
     environment_override: Optional[str]  # $DDGUARD_DB, which loading still prefers
 
 
-class ResetResult(NamedTuple):
+class ResetResult(Record):
     path: str  # the user copy
     removed: bool  # there was one
     removed_leftovers: int
@@ -100,7 +101,7 @@ class ResetResult(NamedTuple):
     environment_override: Optional[str]
 
 
-class Status(NamedTuple):
+class Status(Record):
     path: str
     kind: DatabaseKind
     fetched: str

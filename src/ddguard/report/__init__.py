@@ -7,9 +7,10 @@ import enum
 import json
 import os
 import sys
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, TextIO, Tuple
+from typing import Any, Callable, Dict, List, Optional, TextIO, Tuple
 
 from ddguard.model import IntegrationFinding, Note, Origin, Report, Result
+from ddguard.record import Record
 from ddguard.report import words
 from ddguard.report.words import clean, paragraph
 from ddguard.target import Target
@@ -25,7 +26,7 @@ class Format(str, enum.Enum):
     HTML = "html"
 
 
-class Style(NamedTuple):
+class Style(Record):
     """How text output looks: colours, wrapping width (None: no wrapping), one line per
     result, and how much to say."""
 

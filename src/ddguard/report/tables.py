@@ -29,15 +29,15 @@ PUBLISHED_PAGE = "ddtrace's published 'Python Compatibility Requirements' page (
 
 
 def release_facts(knowledge: Knowledge, release: Release) -> Dict[str, Any]:
-    from ddguard.evaluate.release import cpython_of, wheel_pythons
+    from ddguard.evaluate.release import cpython_of, wheel_pythons, wheel_triples
 
     line = knowledge.line(release.version)
     platforms: Dict[str, List[str]] = {}
-    for tag in sorted(release.wheel_tags(), key=str):
-        minor = cpython_of(tag.interpreter)
+    for interpreter, _, platform in sorted(wheel_triples(release)):
+        minor = cpython_of(interpreter)
         if minor is None:
             continue
-        where = platform_tag(tag.platform)
+        where = platform_tag(platform)
         python = "%d.%d" % minor
         found = platforms.setdefault(where, [])
         if python not in found:

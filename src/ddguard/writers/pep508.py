@@ -4,13 +4,14 @@ extras, spacing and marker stay; the split form adds a ``python_version`` clause
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional, Tuple
+from typing import Optional, Tuple
 
+from ddguard.record import Record
 from ddguard.writers import shape
 from ddguard.writers.records import Decision, EditNote, Minor
 
 
-class Parts(NamedTuple):
+class Parts(Record):
     """Where each part of a requirement string is written (offsets into the string)."""
 
     name: str

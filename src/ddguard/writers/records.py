@@ -8,7 +8,9 @@ the requirement while admitting that release and nothing outside the run.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
+
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 Minor = Tuple[int, int]  # a CPython feature release: (3, 12)
 
 
-class Decision(NamedTuple):
+class Decision(Record):
     """What a rewritten requirement must admit, and the range it must stay inside.
 
     ``version`` is the release to move to: the new requirement always admits it.
@@ -43,7 +45,7 @@ class Decision(NamedTuple):
             )
 
 
-class Split(NamedTuple):
+class Split(Record):
     """The marker-split form: ``python`` is the first CPython (3, 12) that ``newer`` is for.
 
     The entry becomes two: the request's decision with ``python_version < "3.12"`` and
@@ -76,7 +78,7 @@ class EditNote(str, enum.Enum):
     ALREADY_APPLIED = "already-applied"  # the file already holds the result: nothing to do
 
 
-class EditRequest(NamedTuple):
+class EditRequest(Record):
     """One requirement to rewrite, located the way the readers report it.
 
     ``line`` is 1-based: the first line of a requirements-file entry, the line of the
@@ -94,7 +96,7 @@ class EditRequest(NamedTuple):
     name: str = "ddtrace"  # the package the entry must name
 
 
-class Edit(NamedTuple):
+class Edit(Record):
     """What one request did. ``before``/``after`` are the entry as written (a TOML string's
     value, a requirements line's requirement without options, a Poetry entry from key to
     value end); ``added`` is a split's second entry, written on the line after ``after``."""
@@ -111,7 +113,7 @@ class Edit(NamedTuple):
         return self.before != self.after or self.added is not None
 
 
-class FileChange(NamedTuple):
+class FileChange(Record):
     """Every edit to one file, computed but not written (:func:`ddguard.writers.apply`)."""
 
     path: str  # as the caller named it

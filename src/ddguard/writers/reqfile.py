@@ -10,15 +10,16 @@ options, spacing and line endings stay.
 from __future__ import annotations
 
 import re
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from ddguard.errors import InputError
+from ddguard.record import Record
 from ddguard.writers import pep508
 from ddguard.writers.edits import Splice, changes, check_expected, line_ending, shown, splice
 from ddguard.writers.records import Edit, EditNote, EditRequest
 
 
-class _Line(NamedTuple):
+class _Line(Record):
     start: int
     content_end: int  # before the line break
     end: int  # after the line break
@@ -82,7 +83,7 @@ def _continues(text: str, line: _Line) -> bool:
     return content.endswith("\\") and not _is_comment(content)
 
 
-class _Entry(NamedTuple):
+class _Entry(Record):
     chain: Tuple[int, ...]  # indexes of the physical lines pip joins into the entry
     logical: str
     positions: Tuple[int, ...]  # offset in the file of each logical character (-1: none)

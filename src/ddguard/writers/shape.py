@@ -31,8 +31,9 @@ The rules (the result always admits ``decision.version`` and nothing outside
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
+from ddguard.record import Record
 from ddguard.writers.edits import splice
 from ddguard.writers.records import Decision, EditNote
 
@@ -47,7 +48,7 @@ _EXACT = ("==", "===", "=", "")
 _FAMILY = ("~=", "^", "~")
 
 
-class Clause(NamedTuple):
+class Clause(Record):
     """One comparison of a constraint, with where it is written in the constraint text."""
 
     op: str  # as written; "" for Poetry's bare version
@@ -57,7 +58,7 @@ class Clause(NamedTuple):
     end: int  # just after the version
 
 
-class Rewritten(NamedTuple):
+class Rewritten(Record):
     text: str
     notes: Tuple[EditNote, ...] = ()
 
@@ -167,7 +168,7 @@ def _upper(op: str, release: Release) -> Release:
     return _bump(release[: (nonzero[0] if nonzero else len(release) - 1) + 1])
 
 
-class _Range(NamedTuple):
+class _Range(Record):
     lo: Optional[Version]
     lo_incl: bool
     hi: Optional[Version]

@@ -5,9 +5,10 @@ inside the literal: only the characters that differ, in the literal's own quotin
 from __future__ import annotations
 
 import re
-from typing import List, NamedTuple, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from ddguard.errors import InputError
+from ddguard.record import Record
 from ddguard.writers import pep508, tomltext
 from ddguard.writers.edits import Splice, changes, check_expected, same, shown, splice
 from ddguard.writers.records import Edit, EditRequest
@@ -15,7 +16,7 @@ from ddguard.writers.reqfile import requirement_result, result_or_error
 from ddguard.writers.tomltext import Document, Node
 
 
-class _Item(NamedTuple):
+class _Item(Record):
     array: Node
     position: int
     node: Node

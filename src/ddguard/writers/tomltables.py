@@ -5,9 +5,10 @@ multiple-constraints list."""
 
 from __future__ import annotations
 
-from typing import Any, List, NamedTuple, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from ddguard.errors import InputError
+from ddguard.record import Record
 from ddguard.writers import pep508, shape, tomltext
 from ddguard.writers.edits import Splice, same, shown, splice
 from ddguard.writers.records import Edit, EditNote, EditRequest, Syntax
@@ -15,7 +16,7 @@ from ddguard.writers.tomlarrays import after_element, literal, string_splices
 from ddguard.writers.tomltext import Document, Node, Pair
 
 
-class _Target(NamedTuple):
+class _Target(Record):
     """The entry found: the value holding the version (None: no version key) and the node
     whose text is the entry as written (for the record and the split)."""
 

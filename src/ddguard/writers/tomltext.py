@@ -11,9 +11,10 @@ from __future__ import annotations
 import bisect
 import re
 import sys
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ddguard.errors import InputError
+from ddguard.record import Record
 
 MAX_DEPTH = 100  # arrays and inline tables nested deeper are refused (no dependency table is)
 
@@ -31,7 +32,7 @@ _ESCAPES = {
 }
 
 
-class Node(NamedTuple):
+class Node(Record):
     """A value: ``kind`` is "string", "array", "table" (inline) or "scalar"."""
 
     kind: str
@@ -42,26 +43,26 @@ class Node(NamedTuple):
     pairs: Tuple[Pair, ...] = ()  # inline tables
 
 
-class Pair(NamedTuple):
+class Pair(Record):
     key: Tuple[str, ...]  # a dotted key, one element per part
     start: int  # the key
     value: Node
 
 
-class Entry(NamedTuple):
+class Entry(Record):
     """A key/value pair of a table (``table`` is the header's key, () before any header)."""
 
     table: Tuple[str, ...]
     pair: Pair
 
 
-class Header(NamedTuple):
+class Header(Record):
     key: Tuple[str, ...]
     start: int
     end: int
 
 
-class Document(NamedTuple):
+class Document(Record):
     text: str
     entries: Tuple[Entry, ...]
     headers: Tuple[Header, ...]

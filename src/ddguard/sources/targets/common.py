@@ -8,10 +8,11 @@ discovery turns that into a note, a file named on the command line into an exit.
 from __future__ import annotations
 
 import re
-from typing import List, NamedTuple, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from ddguard.errors import InputError
 from ddguard.model import Note, NoteCode, TargetDeclaration, TargetKind
+from ddguard.record import Record
 from ddguard.sources.text import read_text as _read_text
 from ddguard.target import Arch, Implementation, Libc, Os, limits
 
@@ -31,7 +32,7 @@ def read_text(path: str, shown: str) -> str:
     return text
 
 
-class Written(NamedTuple):
+class Written(Record):
     """Where a value was written: the file (relative to the project root), line, text."""
 
     path: str
@@ -119,7 +120,7 @@ def _bounded(text: Optional[str]) -> Optional[str]:
 # --- Python version words --------------------------------------------------------------
 
 
-class Python(NamedTuple):
+class Python(Record):
     """A Python named by a file: ``version`` None when the words name no readable version."""
 
     implementation: Implementation

@@ -11,9 +11,10 @@ stage. A workflow that builds the file may override ``ARG`` values and the platf
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 
 from ddguard.model import NoteCode, TargetKind
+from ddguard.record import Record
 from ddguard.sources.targets.common import Found, Lines, Python, Written, oci_platform
 from ddguard.sources.targets.images import ImageStatus, classify
 from ddguard.target import Arch, Libc, Os
@@ -26,7 +27,7 @@ _INNER = re.compile(
 _MAX_ROUNDS = 8  # nested ${A:-${B}} substitutions resolved per value
 
 
-class Instruction(NamedTuple):
+class Instruction(Record):
     keyword: str  # upper case
     args: str  # continuation lines joined
     line: int  # where the instruction starts
@@ -78,7 +79,7 @@ def instructions(text: str) -> Iterator[Instruction]:
         yield Instruction(keyword.upper(), args.strip(), first)
 
 
-class Var(NamedTuple):
+class Var(Record):
     value: Optional[str]  # None: declared without a default (or automatic)
     origin: Optional[Written]  # where the value was written
 
@@ -143,13 +144,13 @@ def _split_words(text: str) -> List[str]:
     return words
 
 
-class Platform(NamedTuple):
+class Platform(Record):
     os: Optional[Os]
     arch: Optional[Arch]
     origin: Optional[Written]  # where it was written, when outside the Dockerfile
 
 
-class _Stage(NamedTuple):
+class _Stage(Record):
     name: Optional[str]
     at: Written  # its FROM line
     python: Optional[Python]

@@ -8,9 +8,10 @@ comparisons) is unknown, and a value using it is a variable ddguard cannot see.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ddguard.model import NoteCode
+from ddguard.record import Record
 from ddguard.sources.targets.common import Found, Lines, Written
 from ddguard.sources.targets.yamltree import Map, Scalar, Seq, Value
 
@@ -22,7 +23,7 @@ MAX_COMBINATIONS = 256  # GitHub's own limit on a matrix
 Combination = Dict[str, Value]
 
 
-class Text(NamedTuple):
+class Text(Record):
     value: str
     written: Written  # where the value's literal was written
 
@@ -208,7 +209,7 @@ def _same(a: Optional[Value], b: Value) -> bool:
     return False
 
 
-class _Value(NamedTuple):
+class _Value(Record):
     value: object  # str, float, bool or None
     written: Optional[Written]
 

@@ -5,9 +5,10 @@ matrix value a ``run`` script reads, and ``docker/build-push-action`` builds."""
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from ddguard.model import NoteCode, TargetKind
+from ddguard.record import Record
 from ddguard.sources.targets import images
 from ddguard.sources.targets.common import (
     Found,
@@ -27,7 +28,7 @@ _PYTHON_KEY = re.compile(r"python|^py$|^pyver", re.IGNORECASE)
 VersionFileReader = Callable[[str], Optional[Found]]  # relpath -> what it declares
 
 
-class DockerBuild(NamedTuple):
+class DockerBuild(Record):
     """A Dockerfile a workflow builds, with the ARG values and platforms it passes."""
 
     dockerfile: str  # relative to the project root
@@ -36,7 +37,7 @@ class DockerBuild(NamedTuple):
     target: Optional[str]
 
 
-class Runner(NamedTuple):
+class Runner(Record):
     os: Optional[Os] = None
     arch: Optional[Arch] = None
     libc: Optional[Libc] = None

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import List, NamedTuple, Optional, Tuple
+from typing import List, Optional, Tuple
 
+from ddguard.record import Record
 from ddguard.sources.targets.common import Python, python_words
 from ddguard.target import Arch, Implementation, Libc, Os
 
@@ -24,7 +25,7 @@ class ImageStatus(str, enum.Enum):
     SCRATCH = "scratch"  # FROM scratch: no Python, nothing to say
 
 
-class ImageFacts(NamedTuple):
+class ImageFacts(Record):
     status: ImageStatus
     python: Optional[Python] = None
     os: Optional[Os] = None

@@ -10,10 +10,11 @@ value ddguard cannot see (no default, a tfvars file, a function call) is a note.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ddguard.errors import InputError
 from ddguard.model import NoteCode, TargetKind
+from ddguard.record import Record
 from ddguard.sources.targets.common import Found, Lines, Written, arch_word, runtime_words
 from ddguard.target import Arch, Libc, Os
 
@@ -22,13 +23,13 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _REFERENCE = re.compile(r"^(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)$")
 
 
-class Attribute(NamedTuple):
+class Attribute(Record):
     name: str
     expression: str  # as written, comments removed
     line: int
 
 
-class Block(NamedTuple):
+class Block(Record):
     type: str
     labels: Tuple[str, ...]
     attributes: Tuple[Attribute, ...]
@@ -39,7 +40,7 @@ class Block(NamedTuple):
         return next((a for a in self.attributes if a.name == name), None)
 
 
-class _Source(NamedTuple):
+class _Source(Record):
     path: str
     lines: Lines
     blocks: Tuple[Block, ...]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import gc
 import re
-from typing import TYPE_CHECKING, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from ddguard.errors import InputError
+from ddguard.record import Record
 
 if TYPE_CHECKING:
     from yaml.nodes import Node as YamlNode
@@ -24,7 +25,7 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 _COMPACT_NESTING = re.compile(r"^[ \t]*(?:[-?][ \t]+){%d}" % MAX_FLOW_DEPTH, re.MULTILINE)
 
 
-class Scalar(NamedTuple):
+class Scalar(Record):
     text: str  # as written, before any YAML typing: 3.10 stays "3.10"
     line: int
     tag: str = ""  # "" for plain and quoted scalars, "!Ref" and the like otherwise
@@ -36,13 +37,13 @@ class Scalar(NamedTuple):
         return [(first + i, text) for i, text in enumerate(self.text.splitlines())]
 
 
-class Seq(NamedTuple):
+class Seq(Record):
     items: Tuple[Value, ...]
     line: int
     tag: str
 
 
-class Map(NamedTuple):
+class Map(Record):
     entries: Tuple[Tuple[Scalar, Value], ...]
     line: int
     tag: str
