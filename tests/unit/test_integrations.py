@@ -391,6 +391,14 @@ _ABOVE_4X_311 = (
             "Django >=6 allows only versions above the supported range >=2.2.28,<=5.2.15 for "
             "ddtrace 4.x: untested",
         ),
+        # two ranges of one package with the same ceiling (ray): said once, with the first
+        (
+            "4.2.0",
+            "cp38",
+            "ray>=6",
+            "ray >=6 allows only versions above the supported range >=2.46.0,<=2.54.1 for "
+            "ddtrace 4.x: untested",
+        ),
         # 2.x table: aiopg >=0.12.0,<=0.16
         (
             "2.5.0",
