@@ -475,13 +475,16 @@ def installer_check(
     python_range: Optional[str] = None,
     admits: Optional[Callable[[str], bool]] = None,
     knowledge: Optional[Knowledge] = None,
+    also: Sequence[Target] = (),
 ) -> Tuple[Report, Tuple[Note, ...]]:
     """What PDM and Poetry refuse: the requirements on the environment's interpreter, and
     the CPython versions the project's Python range admits where they break (a lock covers
-    them all). ``admits`` reads the range when it is not PEP 440 (Poetry's)."""
+    them all). ``admits`` reads the range when it is not PEP 440 (Poetry's); ``also``: more
+    targets to judge (the deployment targets, with ``[tool.ddguard] discover``)."""
     db = knowledge or _knowledge.load()
     pins = [requirement_pin(r) if isinstance(r, str) else r for r in requirements]
-    report = Report(targets=(current,), results=judge(pins, [current], options, db))
+    targets = [current, *(t for t in also if t != current)]
+    report = Report(targets=tuple(targets), results=judge(pins, targets, options, db))
     if not python_range or not python_range.strip():
         return report, ()
     if admits is None:

@@ -79,6 +79,7 @@ def _guard(
             target,
             options=Options(allow_source_build=config.allow_source_build, strict=config.strict),
             python_range=requires_python,
+            also=_discovered(str(project.root)) if config.discover else (),
         )
     except InputError as exc:
         raise PdmUsageError(_escape(f"ddguard: {exc}")) from None
@@ -90,6 +91,12 @@ def _guard(
         project.core.ui.warn(_escape(text))
         return
     raise PdmUsageError(_escape(text))
+
+
+def _discovered(root: str) -> List[Target]:
+    from ddguard.api import discovered_targets
+
+    return discovered_targets(root)
 
 
 def _requirement_line(requirement: Any) -> Optional[str]:

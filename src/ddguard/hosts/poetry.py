@@ -78,12 +78,19 @@ def on_command(event: Any, event_name: str, dispatcher: Any) -> None:
             return
         target = _env_target(getattr(command, "env", None))
         python_range, admits = _python_range(poetry.package)
+        if config.discover:
+            from ddguard.api import discovered_targets
+
+            also = discovered_targets(str(pyproject.parent))
+        else:
+            also = []
         report, notes = installer_check(
             requirements,
             target,
             options=Options(allow_source_build=config.allow_source_build, strict=config.strict),
             python_range=python_range,
             admits=admits,
+            also=also,
         )
     except InputError as exc:
         raise PoetryRuntimeError(_escape(f"ddguard: {exc}")) from None

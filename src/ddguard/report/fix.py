@@ -30,7 +30,7 @@ UNFIXED = {
 def edit_json(fix: Any) -> Dict[str, Any]:
     edit = fix.edit
     return {
-        "path": edit.path,
+        "path": path(edit.path),
         "line": edit.line,
         "before": clean(edit.before),
         "after": clean(edit.after),

@@ -503,9 +503,17 @@ def note(fact: Note) -> str:
     where = path(fact.path) if fact.path else ""
     at = f"{where}:{fact.line}" if fact.path and fact.line else where
     if code is NoteCode.NO_DDTRACE_IN:
-        return f"no ddtrace requirement found in {where}"
+        return (
+            f"no ddtrace requirement found in {where or '.'} (it read the project files ddguard "
+            "knows: `ddguard check -v` lists them); name one with `ddguard check ddtrace==X.Y.Z`"
+        )
     if code is NoteCode.NOTHING_TO_CHECK:
-        return clean(fact.text or "nothing to check")
+        return (
+            "nothing to check: no requirement given, no project file here (pyproject.toml, "
+            "setup.cfg, requirements*.txt, *.in, Pipfile, tox.ini or a lock file), and no ddtrace "
+            "installed in this environment; run `ddguard check ddtrace==X.Y.Z --target "
+            "cp312-manylinux_x86_64`, or `ddguard check --project DIR`"
+        )
     if code is NoteCode.SETUP_PY_NOT_READ:
         return (
             f"{where} is not read: ddguard never runs project code. Declare ddtrace in "
