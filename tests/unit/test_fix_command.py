@@ -106,7 +106,8 @@ def run(root: Path, *args: str) -> Tuple[int, str, str]:
 def write(root: Path, files: Dict[str, str]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8", newline="")
+        # bytes as written, no newline translation (write_text(newline=) needs 3.10)
+        (root / name).write_bytes(text.encode("utf-8"))
     return root
 
 
