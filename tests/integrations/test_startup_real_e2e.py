@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
+from conftest import CP311_FLAGS, pip, pyenv_python, run
 
 from stubwheel import make_wheel
-from conftest import CP311_FLAGS, pip, pyenv_python, run
 
 pytestmark = [
     pytest.mark.network,

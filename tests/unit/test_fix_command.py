@@ -85,9 +85,7 @@ def test_fix_makes_check_pass_and_changes_only_ddtrace_entries(case: Path, tmp_p
             kept = [line for line in original.splitlines(keepends=True) if b"ddtrace" not in line.lower()]
             # every other line is kept byte for byte (hashes of the rewritten entry excepted)
             now = lines_without_ddtrace(path)
-            assert [l for l in kept if not l.strip().startswith(b"--hash")] == [
-                l for l in now if not l.strip().startswith(b"--hash")
-            ]
+            assert [line for line in kept if not line.strip().startswith(b"--hash")] == [line for line in now if not line.strip().startswith(b"--hash")]
             sources.read_file(str(path))  # still reads
         else:
             assert path.read_bytes() == original, path
@@ -133,12 +131,12 @@ def test_dry_run_prints_a_diff_and_exits_1_and_writes_nothing(tmp_path: Path) ->
 def test_the_release_chosen_is_the_smallest_change(tmp_path: Path) -> None:
     """1.20.19 on 3.12: no 1.x release works, 2.x is End of Life: the oldest supported line."""
     root = write(tmp_path / "p", {"requirements.txt": "ddtrace==1.20.19\n"})
-    code, out, _ = run(root, "fix", "--format", "json", *TARGET)
+    _, out, _ = run(root, "fix", "--format", "json", *TARGET)
     (edit,) = json.loads(out)["edits"]
     assert edit["rule"] == "oldest-supported-line" and edit["reason_codes"][0] == "line-runtime"
     assert edit["before"] == "ddtrace==1.20.19" and edit["after"].startswith("ddtrace==3.")
     root = write(tmp_path / "q", {"requirements.txt": "ddtrace==2.0.0\n"})
-    code, out, _ = run(root, "fix", "--format", "json", "--target", "cp312-manylinux_i686")
+    _code, out, _ = run(root, "fix", "--format", "json", "--target", "cp312-manylinux_i686")
     assert json.loads(out)["edits"] == [] or json.loads(out)["edits"][0]["rule"] in ("same-minor", "same-line")
 
 
@@ -168,7 +166,7 @@ def test_lock_files_are_named_with_the_command_that_refreshes_them(tmp_path: Pat
             "uv.lock": lock,
         },
     )
-    code, out, _ = run(root, "fix", "--format", "json", *TARGET)
+    _code, out, _ = run(root, "fix", "--format", "json", *TARGET)
     document = json.loads(out)
     assert document["commands"] == ["uv lock --upgrade-package ddtrace"]
     assert [e["path"] for e in document["edits"]] == ["pyproject.toml"]

@@ -6,6 +6,7 @@ import pytest
 from packaging.tags import Tag
 
 from ddguard.errors import InputError
+from ddguard.report import words
 from ddguard.target import Target, expand_platform, parse_python_version
 
 
@@ -37,7 +38,7 @@ def test_compact_target(text, implementation, python, os, arch, libc, descriptio
     assert target.implementation == implementation
     assert target.python == python
     assert (target.os, target.arch, target.libc) == (os, arch, libc)
-    assert target.describe() == description
+    assert words.target(target) == description
 
 
 def test_free_threaded_abi_only_matches_free_threaded_wheels():

@@ -120,34 +120,6 @@ def source(origin: Origin) -> Optional[str]:
     return f"{where}:{origin.line}" if origin.line else where
 
 
-def origin_words(origin: Origin) -> Optional[str]:
-    """What kind of entry it is: "extra 'tracing'", "group 'base', included by 'test'"."""
-    kind = origin.kind
-    name = f"'{clean(origin.name)}'" if origin.name else ""
-    if kind is OriginKind.EXTRA:
-        return f"extra {name}"
-    if kind is OriginKind.GROUP:
-        words = f"group {name}"
-        if origin.included_by:
-            words += ", included by " + ", ".join(f"'{clean(g)}'" for g in origin.included_by)
-        return words
-    if kind is OriginKind.BUILD_SYSTEM:
-        return "build-system.requires"
-    if kind is OriginKind.CONSTRAINT:
-        return "constraint"
-    if kind is OriginKind.OVERRIDE:
-        return "override"
-    if kind is OriginKind.TOX_ENV:
-        return f"tox env {name}" + (f", factor '{clean(origin.factor)}'" if origin.factor else "")
-    if kind is OriginKind.LOCK:
-        if origin.direct:
-            return "locked, direct dependency"
-        if origin.requirers:
-            return "locked, required by " + ", ".join(clean(r) for r in origin.requirers)
-        return "locked"
-    return None
-
-
 def platform(target: Target) -> str:
     """ "manylinux x86_64", "macOS Apple Silicon", "Windows 64-bit"."""
     os_name, arch = target.os, target.arch
