@@ -14,7 +14,14 @@ import pytest
 import _ddguard_hook
 from ddguard import startup
 
-PTH = Path(startup.__file__).resolve().parent / "data" / "ddguard.pth"
+def _pth() -> Path:
+    """The .pth line: at the top of site-packages when installed, in data/ in the source tree."""
+    package = Path(startup.__file__).resolve().parent
+    installed = package.parent / "ddguard.pth"
+    return installed if installed.is_file() else package / "data" / "ddguard.pth"
+
+
+PTH = _pth()
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from ddguard.hosts import pip as guard
 from ddguard.hosts.pip import Interpreter, Judged, Request, judge
 from ddguard.hosts.pip_args import _TAKE_VALUE, PipCall, pip_config_files, read_call
 
-CP312 = {"python_version": "3.12", "platforms": ("manylinux2014_x86_64",)}
-CP311 = {"python_version": "3.11", "platforms": ("manylinux2014_x86_64",)}
-TARGET_312 = ["--python-version", "3.12", "--platform", "manylinux2014_x86_64"]
+CP312 = {"python_version": "3.12", "implementation": "cp", "platforms": ("manylinux2014_x86_64",)}
+CP311 = {"python_version": "3.11", "implementation": "cp", "platforms": ("manylinux2014_x86_64",)}
+TARGET_312 = ["--python-version", "3.12", "--implementation", "cp", "--platform", "manylinux2014_x86_64"]
 
 
 @pytest.fixture(autouse=True)
@@ -587,7 +587,7 @@ def test_refusal_words_are_ddguard_checks() -> None:
     from ddguard.report import paragraph
     from ddguard.target import Target
 
-    target = Target.from_pip_flags("3.12", platforms=["manylinux2014_x86_64"])
+    target = Target.from_pip_flags("3.12", "cp", platforms=["manylinux2014_x86_64"])
     [expected] = [paragraph(r) for r in check(["ddtrace==1.20.19"], target).results]
     assert judge(Request(requirements=("ddtrace==1.20.19",), **CP312)).refusals == (expected,)
 
@@ -681,7 +681,7 @@ def test_local_project_dependencies_and_groups(tmp_path: Path) -> None:
         Request(requirement_files=("/no/such/requirements.txt",), **CP312),
         Request(requirements=("ddtrace==",), **CP312),
         Request(requirements=("ddtrace==1.20.19",), python_version="3", platforms=("x",)),
-        Request(requirements=("ddtrace==1.20.19",), implementation="py", **CP312),
+        Request(requirements=("ddtrace==1.20.19",), **{**CP312, "implementation": "py"}),
     ],
 )
 def test_bad_input_is_pips_to_report(request_: Request) -> None:

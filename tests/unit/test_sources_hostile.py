@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import stat
 import tempfile
 from pathlib import Path
@@ -624,7 +625,8 @@ def test_a_number_thousands_of_digits_long_is_a_reading_or_an_error_with_its_lin
         content = f'{head}name = "ddtrace"\nx = {number}\n'
     write(tmp_path, name, content)
     found = outcome(tmp_path, name)
-    if isinstance(found, InputError):
+    if isinstance(found, InputError) and hasattr(sys, "get_int_max_str_digits"):
+        # (an interpreter without the limit, PyPy, reads the number and judges the rest)
         assert found.line == content.count("\n", 0, content.index(number)) + 1
 
 

@@ -147,9 +147,17 @@ def load_json(text: str, path: str) -> Any:
             deep_line(text),
         ) from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
+        raise InputError(f"invalid JSON: {_json_reason(exc)}", path, exc.lineno) from None
     except ValueError as exc:  # a number with thousands of digits
         raise InputError(f"invalid JSON: {detail(exc)}", path, _long_number_line(text)) from None
+
+
+def _json_reason(exc: Any) -> str:
+    """The decoder's reason, on CPython. PyPy 7.3's decoder can hand back a message whose
+    formatting crashes the interpreter (a SystemError from RPython): there, the column."""
+    if sys.implementation.name == "cpython":
+        return str(exc.msg)
+    return f"unexpected text at column {int(exc.colno)}"
 
 
 def _long_number_line(text: str) -> Optional[int]:
