@@ -199,8 +199,8 @@ def test_a_spec_that_names_no_release_is_one_line_of_bad_input(spec: str, newer:
             ["1.20.19", "--target", "cp311-manylinux_x86_64", "--target", "cp312-manylinux_x86_64"],
             1,
         ),
-        (["ddtrace>=2,<3", "--python-version", "3.12", "--platform", "manylinux2014_x86_64"], 0),
-        (["ddtrace<2", "--python-version", "3.12", "--platform", "win_amd64"], 1),
+        (["ddtrace>=2,<3", "--python-version", "3.12", "--implementation", "cp", "--platform", "manylinux2014_x86_64"], 0),
+        (["ddtrace<2", "--python-version", "3.12", "--implementation", "cp", "--platform", "win_amd64"], 1),
     ],
 )
 def test_the_command_prints_json_and_exits_like_check(args: List[str], code: int) -> None:

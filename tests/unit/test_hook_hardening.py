@@ -14,6 +14,7 @@ import pytest
 import _ddguard_hook
 from ddguard import startup
 
+
 def _pth() -> Path:
     """The .pth line: at the top of site-packages when installed, in data/ in the source tree."""
     package = Path(startup.__file__).resolve().parent

@@ -8,6 +8,7 @@ skips sdists unless strict, and turns bad hook options into one line.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -72,6 +73,7 @@ def test_a_refused_dependency_stops_the_build_with_ddguards_paragraph(
     ), text
 
 
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="the building interpreter is judged: ddtrace is CPython-only")
 @pytest.mark.parametrize("config", [{"targets": [CP312]}, {"targets": CP312}, {}])
 def test_a_working_dependency_builds(
     hook_class: Any, tmp_path: Path, config: Dict[str, Any]
@@ -80,6 +82,7 @@ def test_a_working_dependency_builds(
     build(hook_class, tmp_path, config)
 
 
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="the building interpreter is judged: ddtrace is CPython-only")
 def test_the_hook_table_adds_to_tool_ddguard(hook_class: Any, tmp_path: Path) -> None:
     write_project(tmp_path, ["ddtrace==1.20.19"], f'[tool.ddguard]\ntargets = ["{CP312}"]\n')
     with pytest.raises(SystemExit):
@@ -142,6 +145,7 @@ def test_bad_hook_options_are_one_line(
     assert text.startswith("ddguard: ") and "\n" not in text and len(text) < 500, text[:600]
 
 
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="the building interpreter is judged: ddtrace is CPython-only")
 def test_hatchlings_own_hook_options_are_not_ddguards_to_judge(
     hook_class: Any, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ one line. (tests/integrations builds real setuptools projects.)"""
 
 from __future__ import annotations
 
+import sys
 import types
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -78,6 +79,7 @@ def test_an_opted_in_project_with_a_refused_requirement_is_stopped(
     )
 
 
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="the building interpreter is judged: ddtrace is CPython-only")
 @pytest.mark.parametrize(
     "install_requires", [[ACCEPTED_ON_ANY_HOST], ["requests"], [], None, ACCEPTED_ON_ANY_HOST]
 )
