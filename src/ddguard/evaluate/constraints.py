@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
 
-from ddguard.evaluate.release import verdict_of
+from ddguard.evaluate.release import fact_groups, verdict_of
 from ddguard.model import Verdict
 from ddguard.record import Record
 from ddguard.target import Target, limits
@@ -62,7 +62,13 @@ class Rule(Record):
 def excluded(knowledge: Knowledge, target: Target, *, allow_source_build: bool = False) -> List[Release]:
     """Known releases that do not install and work on ``target``."""
     keep = {Verdict.COMPATIBLE, Verdict.SOURCE_BUILD} if allow_source_build else {Verdict.COMPATIBLE}
-    return [r for r in knowledge.releases if verdict_of(knowledge, r, target) not in keep]
+    bad = {
+        r.version
+        for members in fact_groups(knowledge)
+        if verdict_of(knowledge, members[0], target) not in keep
+        for r in members
+    }
+    return [r for r in knowledge.releases if r.version in bad]
 
 
 def exclusion_specifier(knowledge: Knowledge, bad: Sequence[Release]) -> str:
