@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False  # not typing's: `import ddguard.auto` runs at application start
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 class DDGuardError(Exception):

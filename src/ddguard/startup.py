@@ -388,12 +388,14 @@ def write_cache(key: str, outcome: Outcome) -> None:
     except (OSError, ValueError):
         old = []
     lines = [entry, *old][:_MAX_CACHE_ENTRIES]
-    import tempfile
-
     temporary = None
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=".startup-", suffix=".tmp", dir=os.path.dirname(path))
+        # Created exclusively, never through a symlink (what tempfile.mkstemp does, without
+        # importing tempfile, shutil and random on the startup path).
+        temporary = f"{os.path.dirname(path)}/.startup-{os.getpid()}-{os.urandom(6).hex()}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        descriptor = os.open(temporary, flags, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
             stream.write("\n".join(lines) + "\n")
         os.replace(temporary, path)

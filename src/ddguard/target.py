@@ -565,7 +565,7 @@ def _compute_tags(target: Target) -> FrozenSet[Tag]:
 
 @functools.lru_cache(maxsize=1024)
 def _supported(target: Target) -> FrozenSet[Triple]:
-    if not target.declared:
+    if not target.declared and target.implementation is not Implementation.CPYTHON:
         return frozenset((t.interpreter, t.abi, t.platform) for t in _compute_tags(target))
     major, minor = target.python
     platforms = list(target.platforms)
@@ -626,6 +626,9 @@ def parse_tag_text(text: str) -> FrozenSet[Triple]:
 
 @functools.lru_cache(maxsize=None)
 def _host_target() -> Target:
+    light = _glibc_cpython_host()
+    if light is not None:
+        return light
     from packaging import tags as _tags
 
     platforms: List[str] = []
@@ -646,3 +649,59 @@ def _host_target() -> Target:
         platforms=tuple(platforms),
         declared=False,
     )
+
+
+_LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+
+
+def _glibc_cpython_host() -> Optional[Target]:
+    """The running interpreter when it is a 64-bit CPython on glibc Linux, probed the way
+    ``packaging.tags.sys_tags`` does (glibc from ``os.confstr``, ABI flags from
+    ``sys.abiflags``) without importing it: the startup check's cold path would pay
+    ``packaging.tags`` (logging, platform, subprocess, ctypes) on every start of a process
+    whose cache is not writable. Anything else (musl, macOS, Windows, 32-bit, a custom
+    ``_manylinux`` module): None, and packaging probes. Tests hold the two equal."""
+    if sys.implementation.name != "cpython" or not sys.platform.startswith("linux"):
+        return None
+    if sys.maxsize <= 2**32 or "_manylinux" in sys.modules:
+        return None
+    try:
+        libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+        arch = os.uname().machine
+    except (AttributeError, ValueError, OSError):
+        return None
+    name, _, version = libc.partition(" ")
+    parts = version.split(".")
+    if name != "glibc" or len(parts) < 2 or not (parts[0] == "2" and parts[1].isdigit()):
+        return None
+    if arch not in ("x86_64", "aarch64", "ppc64le", "s390x") or _has_manylinux_module():
+        return None
+    platforms = [f"linux_{arch}"]
+    oldest = 5 if arch == "x86_64" else 17
+    for minor in range(int(parts[1]), oldest - 1, -1):
+        platforms.append(f"manylinux_2_{minor}_{arch}")
+        if minor in _LEGACY_MANYLINUX:
+            platforms.append(f"{_LEGACY_MANYLINUX[minor]}_{arch}")
+    flags = "".join(f for f in getattr(sys, "abiflags", "") if f in "td")
+    interpreter = "cp%d%d" % sys.version_info[:2]
+    abis = [interpreter + flags]
+    if "d" in flags:
+        abis.append(interpreter + flags.replace("d", ""))
+    return Target(
+        implementation=Implementation.CPYTHON,
+        python_version=tuple(sys.version_info[:3]),
+        abis=tuple(abis),
+        platforms=tuple(platforms),
+        declared=False,
+    )
+
+
+def _has_manylinux_module() -> bool:
+    """A ``_manylinux`` module on the path may veto tags (PEP 600): leave it to packaging."""
+    for entry in sys.path:
+        try:
+            if os.path.exists(os.path.join(entry or ".", "_manylinux.py")):
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False

@@ -201,3 +201,20 @@ def test_parse_tag_text_expands_like_packaging() -> None:
         "CP39-CP39-WIN_AMD64",
     ):
         assert parse_tag_text(text) == {(t.interpreter, t.abi, t.platform) for t in parse_tag(text)}
+
+
+def test_the_host_probe_equals_packaging_sys_tags() -> None:
+    """On 64-bit glibc CPython the host is probed without packaging.tags (the startup
+    check's cold path); everywhere the tags are the ones pip computes."""
+    from packaging import tags as packaging_tags
+
+    from ddguard.target import _glibc_cpython_host
+
+    host = Target.from_host()
+    expected = {(t.interpreter, t.abi, t.platform) for t in packaging_tags.sys_tags()}
+    assert host.supported() == expected
+    light = _glibc_cpython_host()
+    if light is None:
+        pytest.skip("not a 64-bit glibc CPython: packaging probes this host")
+    platforms = [t.platform for t in packaging_tags.sys_tags() if t.platform != "any"]
+    assert light.platforms == tuple(dict.fromkeys(platforms))

@@ -132,18 +132,21 @@ def _tag_mismatch(tag_lines: Tuple[str, ...], host: Target) -> Optional[Reason]:
     """Why the installed wheel's tags do not fit the running interpreter (None if they do)."""
     if not tag_lines:
         return None
-    from packaging.tags import parse_tag
+    from ddguard.target import parse_tag_text
 
-    built = [tag for line in tag_lines for tag in parse_tag(line)]
-    if not built or set(built) & host.tags():
+    try:
+        built = [tag for line in tag_lines for tag in sorted(parse_tag_text(line))]
+    except ValueError:  # not interpreter-abi-platform: nothing to compare
         return None
-    first = built[0]
-    digits = first.interpreter[2:]
+    if not built or set(built) & host.supported():
+        return None
+    interpreter, abi, platform = built[0]
+    digits = interpreter[2:]
     described: Optional[Target] = None
     if len(digits) >= 2 and digits.isdigit():
         try:
-            implementation = Implementation.parse(first.interpreter[:2])
-            described = Target(implementation, (int(digits[0]), int(digits[1:])), (first.abi,), (first.platform,))
+            implementation = Implementation.parse(interpreter[:2])
+            described = Target(implementation, (int(digits[0]), int(digits[1:])), (abi,), (platform,))
         except Exception:  # an interpreter code ddguard has no name for
             described = None
     return Reason(ReasonCode.BUILT_FOR_OTHER, text=tag_lines[0], target=described)
