@@ -40,6 +40,7 @@ from ddguard.model import (
     ReferenceKind,
     Report,
     Result,
+    Scan,
     Unfixed,
 )
 from ddguard.record import Record
@@ -281,8 +282,8 @@ def run_check(request: CheckRequest, knowledge: Optional[Knowledge] = None) -> R
 
         names = scan_names()
     others: List[Pin] = []
-    for path in request.files:
-        scan = sources.read_requirements_file(path, names)
+
+    def take(scan: Scan, path: str) -> List[Pin]:
         found, more = _split(scan.pins)
         others.extend(more)
         pins.extend(found)
@@ -290,16 +291,14 @@ def run_check(request: CheckRequest, knowledge: Optional[Knowledge] = None) -> R
         files.extend(scan.files)
         if not found:
             notes.append(Note(NoteCode.NO_DDTRACE_IN, path=path))
+        return found
+
+    for path in request.files:
+        take(sources.read_requirements_file(path, names), path)
     for path in projects:
         scan = sources.scan_project(path, names)
-        found, more = _split(scan.pins)
-        others.extend(more)
-        pins.extend(found)
-        notes.extend(scan.notes)
-        files.extend(scan.files)
-        if not found:
-            notes.append(Note(NoteCode.NO_DDTRACE_IN, path=path))
-        elif scan.python_range is not None and str(scan.python_range):
+        found = take(scan, path)
+        if found and scan.python_range is not None and str(scan.python_range):
             notes.extend(
                 python_range_notes(
                     found,

@@ -12,10 +12,9 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from ddguard.errors import InputError
-from ddguard.writers import pep508
-from ddguard.writers.edits import Splice, changes, check_expected, line_ending, shown, splice
+from ddguard.writers.edits import Splice, changes, line_ending, splice
 from ddguard.writers.records import Edit, EditRequest
-from ddguard.writers.reqfile import physical_lines, requirement_result, result_or_error
+from ddguard.writers.reqfile import physical_lines, planned
 
 _FACTOR = re.compile(r"!?[A-Za-z0-9_.,!-]+[ \t]*:[ \t]+")
 _COMMENT = re.compile(r"\s#")
@@ -49,23 +48,10 @@ def edit(text: str, request: EditRequest, path: str, check_ini: bool = True) -> 
     comment = _COMMENT.search(content, value_start)
     value_end = len(content[: comment.start() if comment else len(content)].rstrip())
     before = content[value_start:value_end]
-    try:
-        found = pep508.parts(before)
-    except ValueError as exc:
-        raise InputError(f"cannot read requirement {shown(before)}: {exc}", path, number) from None
-    if pep508.canonical(found.name) != pep508.canonical(request.name):
-        raise InputError(f"line {number} names {found.name}, not {request.name}", path, number)
-    applied = check_expected(
-        before,
-        request,
-        path,
-        number,
-        lambda t: requirement_result(t, request, pep508.marker_quote(t))[:2],
-        lambda: _next_value(text, lines, number),
-    )
-    if applied is not None:
-        return text, applied
-    after, added, notes = result_or_error(before, request, path, number)
+    outcome = planned(before, request, path, number, lambda: _next_value(text, lines, number))
+    if isinstance(outcome, Edit):
+        return text, outcome
+    after, added, notes = outcome
     offset = line.start + value_start
     splices: List[Splice] = []
     for i1, i2, j1, j2 in changes(before, after):

@@ -10,7 +10,7 @@ options, spacing and line endings stay.
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from ddguard.errors import InputError
 from ddguard.record import Record
@@ -149,23 +149,10 @@ def edit(text: str, request: EditRequest, path: str) -> Tuple[str, Edit]:
         raise InputError(
             f"{shown(before)} takes its version from an environment variable", path, number
         )
-    try:
-        found = pep508.parts(before)
-    except ValueError as exc:
-        raise InputError(f"cannot read requirement {shown(before)}: {exc}", path, number) from None
-    if pep508.canonical(found.name) != pep508.canonical(request.name):
-        raise InputError(f"line {number} names {found.name}, not {request.name}", path, number)
-    applied = check_expected(
-        before,
-        request,
-        path,
-        number,
-        lambda t: requirement_result(t, request, pep508.marker_quote(t))[:2],
-        lambda: _next_entry(text, lines, entry),
-    )
-    if applied is not None:
-        return text, applied
-    after, added, notes = result_or_error(before, request, path, number)
+    outcome = planned(before, request, path, number, lambda: _next_entry(text, lines, entry))
+    if isinstance(outcome, Edit):
+        return text, outcome
+    after, added, notes = outcome
     edits = _requirement_splices(entry, before, after, path, number)
     removed = _hash_splices(text, lines, entry)
     if removed:
@@ -189,6 +176,32 @@ def requirement_result(
         before, request.decision, request.split.python, request.split.newer, quote
     )
     return first.text, second.text, list(dict.fromkeys((*first.notes, *second.notes)))
+
+
+def planned(
+    before: str,
+    request: EditRequest,
+    path: str,
+    number: int,
+    following: Callable[[], Optional[str]],
+) -> Union[Edit, Tuple[str, Optional[str], List[EditNote]]]:
+    """A PEP 508 entry as written on a line: the no-op edit when the file already holds the
+    result (a second run), else what the entry becomes (after, a split's added entry, notes)."""
+    try:
+        found = pep508.parts(before)
+    except ValueError as exc:
+        raise InputError(f"cannot read requirement {shown(before)}: {exc}", path, number) from None
+    if pep508.canonical(found.name) != pep508.canonical(request.name):
+        raise InputError(f"line {number} names {found.name}, not {request.name}", path, number)
+    applied = check_expected(
+        before,
+        request,
+        path,
+        number,
+        lambda t: requirement_result(t, request, pep508.marker_quote(t))[:2],
+        following,
+    )
+    return applied if applied is not None else result_or_error(before, request, path, number)
 
 
 def result_or_error(
