@@ -66,7 +66,9 @@ def test_not_a_zip_is_a_fetch_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_requires_txt_sections_become_markers() -> None:
-    text = "wrapt\nmsgpack\n\n[:python_version < \"3.4\"]\nenum34\n\n[opentracing]\nopentracing>=2.0.0\n"
+    text = (
+        'wrapt\nmsgpack\n\n[:python_version < "3.4"]\nenum34\n\n[opentracing]\nopentracing>=2.0.0\n'
+    )
     assert _pypi.requires_txt_to_dist(text) == [
         "wrapt",
         "msgpack",
