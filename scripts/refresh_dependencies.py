@@ -75,6 +75,7 @@ PLATFORMS = [
     "win_arm64",
 ]
 PURE = next(iter(parse_tag("py3-none-any")))
+WALKED_PYTHONS = {"%d.%d" % p for p in PYTHONS}
 
 _print_lock = threading.Lock()
 
@@ -120,8 +121,37 @@ class Index:
 
 def normal_requirement(line: str) -> str:
     requirement = Requirement(line)
+    if requirement.url:
+        raise SystemExit(f"a direct reference in Requires-Dist is not supported: {line}")
     requirement.name = canonicalize_name(requirement.name)
+    requirement.extras = {canonicalize_name(e) for e in requirement.extras}
     return str(requirement)
+
+
+_ONLY_EXTRA = re.compile(r'extra == "([^"]+)"')
+
+
+def split_requirement(line: str) -> List[Any]:
+    """A normalized Requires-Dist line as the data file stores it:
+    [name, specifier, extras, extra, marker]; a marker that is exactly ``extra == "x"``
+    becomes ``extra`` (no marker parser needed to read it)."""
+    requirement = Requirement(line)
+    marker = None if requirement.marker is None else str(requirement.marker)
+    extra = None
+    only = _ONLY_EXTRA.fullmatch(marker or "")
+    if only:
+        extra, marker = canonicalize_name(only.group(1)), None
+    row = [requirement.name, str(requirement.specifier), sorted(requirement.extras), extra, marker]
+    if join_requirement(row) != line:
+        raise SystemExit(f"cannot store {line!r} faithfully: {row}")
+    return row
+
+
+def join_requirement(row: List[Any]) -> str:
+    name, specifier, extras, extra, marker = row
+    markers = [m for m in (marker, None if extra is None else f'extra == "{extra}"') if m]
+    text = name + (f"[{','.join(extras)}]" if extras else "") + specifier
+    return normal_requirement(text + (f"; {markers[0]}" if markers else ""))
 
 
 def python_tag(filename: str) -> str:
@@ -359,6 +389,7 @@ def full_document(
         out_packages[name] = {
             "binary": True,
             "compiled": False,
+            "relevant": True,
             "releases": [
                 package_row(info, version, tables, info.requires.get(version))
                 for version in sorted(info.rows, key=Version)
@@ -398,8 +429,12 @@ def document(
         "fetched": fetched,
         "walked": "CPython %s on %s; each extra; plain and --only-binary=:all: picks"
         % (", ".join("%d.%d" % p for p in PYTHONS), ", ".join(PLATFORMS)),
+        "walked_pythons": sorted(WALKED_PYTHONS, key=lambda m: tuple(map(int, m.split(".")))),
         "inputs_sha256": dict(sorted(inputs.items())),
-        "requirements": sorted(tables.requirements, key=tables.requirements.__getitem__),
+        "requirements": [
+            split_requirement(line)
+            for line in sorted(tables.requirements, key=tables.requirements.__getitem__)
+        ],
         "requirement_sets": [list(k) for k in sorted(tables.sets, key=tables.sets.__getitem__)],
         "ddtrace": rows,
         "interpreters": sorted(tables.interpreters, key=tables.interpreters.__getitem__),
@@ -447,11 +482,13 @@ class Walked:
         return picked
 
 
-def extras_of(requirements: Iterable[Requirement]) -> List[str]:
+def extras_of(requirements: Iterable[dependencies.Dependency]) -> List[str]:
     found: Set[str] = set()
     for requirement in requirements:
+        if requirement.extra is not None:
+            found.add(requirement.extra)
         if requirement.marker is not None:
-            found.update(re.findall(r"extra\s*==\s*[\"']([^\"']+)[\"']", str(requirement.marker)))
+            found.update(_EXTRA.findall(requirement.marker))
     return sorted(found)
 
 
@@ -487,7 +524,7 @@ def walk(data: dependencies.DependencyData, walked: Walked, keys: Iterable[WalkK
     for key in keys:
         compact, version, extras, only_binary = key
         closure = dependencies.resolve(
-            version, Target.from_compact(compact), extras, data, only_binary
+            version, Target.from_compact(compact), extras, data, only_binary, full=True
         )
         walked.walks += 1
         walked.picks[key] = {(p.package, p.version) for p in closure.picks if p.version is not None}
@@ -510,11 +547,12 @@ def cached_data(path: Path) -> Tuple[Dict[str, Dict[str, List[str]]], Cached]:
         return {}, {}
     try:
         data = dependencies.load(str(path))
+        data.validate()
     except DatabaseError as exc:  # an unreadable cache is rebuilt
         log(f"ignoring the previous {path.name}: {exc}")
         return {}, {}
     doc = json.loads(path.read_text("utf-8"))
-    lines = doc["requirements"]
+    lines = [join_requirement(row) for row in doc["requirements"]]
     sets = [[lines[i] for i in s] for s in doc["requirement_sets"]]
     ddtrace = {}
     for row in doc["ddtrace"]:
@@ -626,7 +664,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     inputs.update({name: index.sha256[name] for name in out_packages})
     result = document(rows, out_packages, tables, inputs, datetime.date.today().isoformat())
     text = dump(result)
-    dependencies.from_document(json.loads(text), str(args.out))  # the loader accepts it
+    dependencies.from_document(json.loads(text), str(args.out)).validate()  # loads back
     args.out.write_text(text, encoding="utf-8")
     log(
         f"{len(rows)} ddtrace releases ({disagreeing} whose wheels list different requirements), "
@@ -665,6 +703,7 @@ def select_packages(
     for line in root_lines(ddtrace).union(*kept.values()):
         requirement = Requirement(line)
         specifiers.setdefault(requirement.name, []).append(requirement.specifier)
+    relevant = relevant_pythons(walked, kept, set(binary))
     out: Dict[str, Any] = {}
     for name in sorted(picked):
         info = packages[name]
@@ -681,12 +720,49 @@ def select_packages(
         out[name] = {
             "binary": name in binary,
             "compiled": info.platform_wheels(),
+            "relevant": relevance(name, relevant),
             "extras": sorted(requested.get(name, set())),
             "releases": [
                 package_row(info, v, tables, kept.get((name, v))) for v in sorted(keep, key=Version)
             ],
         }
     return out, binary
+
+
+def relevant_pythons(
+    walked: Walked, kept: Dict[Tuple[str, str], List[str]], binary: Set[str]
+) -> Dict[str, Set[str]]:
+    """For each package, the CPython minors on which some walk reached a binary package
+    through it, or it (following the recorded requirement names of the walk's picks)."""
+    names: Dict[Tuple[str, str], Set[str]] = {
+        key: {Requirement(line).name for line in lines} for key, lines in kept.items()
+    }
+    found: Dict[str, Set[str]] = {}
+    for (compact, _, _, _), picks in walked.picks.items():
+        python = "%s.%s" % (compact[2], compact[3:].split("-")[0])
+        chosen = dict(picks)
+        reach = {name for name in chosen if name in binary}
+        while True:
+            more = {
+                name
+                for name, version in chosen.items()
+                if name not in reach and names.get((name, version), set()) & reach
+            }
+            if not more:
+                break
+            reach |= more
+        for name in reach:
+            found.setdefault(name, set()).add(python)
+    return found
+
+
+def relevance(name: str, relevant: Dict[str, Set[str]]) -> Any:
+    """True (every CPython walked), False, or the minors on which it matters (for a binary
+    package: on which some walk reached it)."""
+    minors = relevant.get(name, set())
+    if minors >= WALKED_PYTHONS:
+        return True
+    return sorted(minors, key=lambda m: tuple(map(int, m.split(".")))) or False
 
 
 def root_lines(ddtrace: Dict[str, Dict[str, List[str]]]) -> Set[str]:
@@ -734,7 +810,7 @@ def dump(doc: Dict[str, Any]) -> str:
     """One table entry per line: small, deterministic and readable in a diff."""
     compact = {"separators": (",", ":")}
     lines = ["{"]
-    for key in ("schema", "project", "source", "fetched", "walked"):
+    for key in ("schema", "project", "source", "fetched", "walked", "walked_pythons"):
         lines.append(f"{json.dumps(key)}: {json.dumps(doc[key])},")
     lines.append('"inputs_sha256": {')
     lines.append(

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from ddguard import dependencies
 from ddguard.dependencies import Missing, MissingWheel, missing_wheels, resolve
@@ -93,8 +95,19 @@ def test_the_same_pin_installs_from_a_wheel_where_one_was_published() -> None:
 )
 def test_markers_are_evaluated_for_the_target(python: str, expected: bool) -> None:
     # 2.0.0: setuptools; python_version >= "3.12"
-    closure = resolve("2.0.0", _target(f"{python}-{LINUX}"))
+    closure = resolve("2.0.0", _target(f"{python}-{LINUX}"), full=True)
     assert ("setuptools" in {p.package for p in closure.picks}) is expected
+
+
+def test_packages_that_lead_to_no_binary_one_are_not_entered() -> None:
+    # 4.16.0: bytecode<1,>=0.16.0; python_version >= "3.13.0" and the like: pure, no marker
+    # is parsed; wrapt (binary) and opentelemetry-api (can lead to wrapt) are walked
+    target = _target("cp313-manylinux_x86_64")
+    dependencies._marker.cache_clear()
+    walked = {p.package for p in resolve("4.16.0", target).picks}
+    assert dependencies._marker.cache_info().currsize == 0
+    assert "wrapt" in walked and "bytecode" not in walked
+    assert "bytecode" in {p.package for p in resolve("4.16.0", target, full=True).picks}
 
 
 def test_an_extra_adds_its_own_closure() -> None:
@@ -144,7 +157,9 @@ def _document(
     requires: Optional[Dict[Tuple[str, str], List[str]]] = None,
     binary: Optional[Dict[str, bool]] = None,
     overrides: Optional[Dict[str, List[str]]] = None,
+    relevant: Optional[Dict[str, bool]] = None,
 ) -> Dict[str, Any]:
+    """A small data file: ``ddtrace`` 1.0.0's requirement lines and the packages' releases."""
     requirements: List[str] = []
     sets: List[List[int]] = []
     interpreters: List[str] = []
@@ -182,6 +197,7 @@ def _document(
         out[name] = {
             "binary": (binary or {}).get(name, True),
             "compiled": True,
+            "relevant": (relevant or {}).get(name, True),
             "releases": [
                 [v, rp, y, s, tag_set(t), req_set((requires or {}).get((name, v), []))]
                 for v, rp, y, s, t in releases
@@ -191,7 +207,8 @@ def _document(
         "schema": 1,
         "source": "test",
         "fetched": "2026-01-01",
-        "requirements": requirements,
+        "walked_pythons": ["3.11", "3.12"],
+        "requirements": [_split(line) for line in requirements],
         "requirement_sets": sets,
         "ddtrace": [row],
         "interpreters": interpreters,
@@ -199,6 +216,17 @@ def _document(
         "tag_sets": tag_sets,
         "packages": out,
     }
+
+
+def _split(line: str) -> List[Any]:
+    """[name, specifier, extras, extra, marker], the way the refresh stores a line."""
+    requirement = Requirement(line)
+    marker = None if requirement.marker is None else str(requirement.marker)
+    extra = None
+    if marker and marker.startswith('extra == "') and marker.count('"') == 2:
+        extra, marker = marker.split('"')[1], None
+    name = canonicalize_name(requirement.name)
+    return [name, str(requirement.specifier), sorted(requirement.extras), extra, marker]
 
 
 def _facts(
@@ -296,6 +324,29 @@ def test_wheels_built_on_other_pythons_can_list_other_requirements() -> None:
     assert set(_facts(doc, target="cp37-manylinux_x86_64")) == {"old"}
 
 
+@pytest.mark.parametrize(
+    ("relevant", "python", "entered"),
+    [
+        (False, "3.12", False),
+        (["3.11"], "3.12", False),
+        (["3.11"], "3.11", True),
+        (["3.11"], "3.13", True),
+    ],
+)
+def test_relevance_by_python(relevant: Any, python: str, entered: bool) -> None:
+    """A package through which no binary one was reached on that Python is not entered;
+    a Python the refresh did not walk (3.13 here) is entered."""
+    doc = _document(
+        ["middle"],
+        {"middle": [("1.0", None, 0, 1, PURE)], "deep": [("1.0", None, 0, 1, [])]},
+        requires={("middle", "1.0"): ["deep"]},
+        binary={"middle": False},
+        relevant={"middle": relevant},
+    )
+    facts = _facts(doc, target=f"cp{python.replace('.', '')}-manylinux_x86_64")
+    assert ("deep" in facts) is entered
+
+
 def test_a_pure_package_without_recorded_releases_is_not_a_fact() -> None:
     doc = _document(["dep>5"], {"dep": [("1.0", None, 0, 1, PURE)]}, binary={"dep": False})
     assert _facts(doc) == {}
@@ -370,6 +421,11 @@ HOSTILE = [
     ("source", 3),
     ("requirements", {"a": 1}),
     ("requirements", [1]),
+    ("requirements", [["dep", ">=1", [], None]]),
+    ("requirements/0", ["dep", ">=>1", [], None, None]),
+    ("requirements/0", ["dep", "", [], None, "os_name =="]),
+    ("requirements/0", ["dep", "", "extra", None, None]),
+    ("requirements/0", ["dep", "", [], 1, None]),
     ("requirement_sets", [[99]]),
     ("requirement_sets", [[True]]),
     ("ddtrace", {}),
@@ -377,6 +433,7 @@ HOSTILE = [
     ("ddtrace/0", ["1.0.0", 0, []]),
     ("ddtrace/0", [1, 0]),
     ("interpreters", "py3-none"),
+    ("interpreters", ["cp312"]),
     ("platforms", [None]),
     ("tag_sets", [[-1]]),
     ("tag_sets", [[[[0], [0], [0]]]]),
@@ -384,6 +441,11 @@ HOSTILE = [
     ("tag_sets", [[[0, 0]]]),
     ("packages", []),
     ("packages/dep", {"binary": True, "releases": []}),
+    ("packages/dep", {"binary": True, "compiled": True, "relevant": 1, "releases": []}),
+    ("packages/dep", [True, True, True, []]),
+    ("packages/dep/relevant", "yes"),
+    ("packages/dep/relevant", [3.12]),
+    ("walked_pythons", "3.12"),
     ("packages/dep/releases", [["1.0", None, 0, 1, 0]]),
     ("packages/dep/releases", [["1.0", None, 2, 1, 0, None]]),
     ("packages/dep/releases", [["1.0", 3.12, 0, 1, 0, None]]),
@@ -396,19 +458,26 @@ HOSTILE = [
 def test_wrong_shape_is_one_line(tmp_path: Path, where: str, value: Any) -> None:
     path = tmp_path / "dependencies.json"
     path.write_text(json.dumps(_broken(where, value)), encoding="utf-8")
-    with pytest.raises(DatabaseError) as info:
-        dependencies.load(str(path))
+    with pytest.raises(DatabaseError) as info:  # when loaded, used, or checked whole
+        data = dependencies.load(str(path))
+        dependencies.resolve("1.0.0", _target("cp312-manylinux_x86_64"), data=data)
+        data.validate()
     message = str(info.value)
     assert "\n" not in message and str(path) in message and len(message) < 300
 
 
 def test_a_bad_version_or_requirement_is_one_line_when_used() -> None:
     doc = _document(["dep"], {"dep": [("not a version", None, 0, 1, WHEEL)]})
-    with pytest.raises(DatabaseError, match="package 'dep'"):
+    with pytest.raises(DatabaseError, match=r"packages\['dep'\].releases is not a list of valid"):
         _facts(doc)
-    doc = _document(["dep >=> 1"], {})
-    with pytest.raises(DatabaseError, match="bad requirement"):
+    doc = _document(["dep"], {})
+    doc["requirements"][0][1] = ">=> 1"
+    with pytest.raises(DatabaseError, match=r"requirements\[0\] is not a valid specifier"):
         _facts(doc)
+
+
+def test_the_shipped_data_passes_the_whole_check() -> None:
+    dependencies.load().validate()
 
 
 @pytest.mark.parametrize(
