@@ -146,11 +146,10 @@ class DependencyData:
         self.source: str = doc["source"]
         self.fetched: str = doc["fetched"]
         self._doc = doc
-        self._ddtrace: Dict[str, Tuple[int, Dict[str, int]]] = {}
-        for number, row in enumerate(doc["ddtrace"]):
-            if not _ddtrace_row(row, len(doc["requirement_sets"])):
-                raise self._fail(f"ddtrace[{number}]", "[version, set, {interpreter: set}]")
-            self._ddtrace[row[0]] = (row[1], row[2] if len(row) > 2 else {})
+        try:  # each row is checked when looked up
+            self._ddtrace: Dict[str, List[Any]] = {row[0]: row for row in doc["ddtrace"]}
+        except (TypeError, IndexError, KeyError) as exc:
+            raise self._fail("ddtrace", "a list of [version, set, {interpreter: set}]") from exc
         self._walked = frozenset(doc["walked_pythons"])
         self._sets: Dict[int, Tuple[Dependency, ...]] = {}
         self._packages: Dict[str, Package] = {}
@@ -163,12 +162,23 @@ class DependencyData:
 
     def validate(self) -> None:
         """Check every part now (the refresh does, before writing the file)."""
+        for version in self._ddtrace:
+            self.ddtrace_requirement_set(version)
         for index in range(len(self._doc["requirement_sets"])):
             self.requirement_set(index)
         for index in range(len(self._doc["tag_sets"])):
             self._groups(index)
+        from packaging.version import InvalidVersion, Version
+
         for name in self._doc["packages"]:
-            self.package(name)
+            package = self.package(name)
+            assert package is not None
+            try:
+                versions = [Version(r.version) for r in reversed(package.releases)]
+            except InvalidVersion as exc:
+                raise self._fail(f"packages[{name[:40]!r}].releases", "valid versions") from exc
+            if any(a >= b for a, b in zip(versions, versions[1:])):
+                raise self._fail(f"packages[{name[:40]!r}].releases", "in ascending order")
 
     # --- ddtrace's own requirements ----------------------------------------------------
 
@@ -180,11 +190,16 @@ class DependencyData:
     ) -> Optional[int]:
         """The requirement set of a release as its wheel for ``interpreter`` (``cp312``)
         lists it (wheels built on different Pythons may differ); None: not recorded."""
-        entry = self._ddtrace.get(_normal_version(version))
-        if entry is None:
+        row = self._ddtrace.get(_normal_version(version))
+        if row is None:
             return None
-        default, overrides = entry
-        return overrides.get(interpreter or "", default)
+        if not _ddtrace_row(row, len(self._doc["requirement_sets"])):
+            raise self._fail(
+                f"ddtrace row {str(row[0])[:40]!r}", "[version, set, {interpreter: set}]"
+            )
+        overrides: Dict[str, int] = row[2] if len(row) > 2 else {}
+        index: int = overrides.get(interpreter or "", row[1])
+        return index
 
     def ddtrace_requirements(
         self, version: str, interpreter: Optional[str] = None
@@ -256,14 +271,9 @@ class DependencyData:
                         f"{where}.releases[{number}]",
                         "[version, requires_python, yanked, sdist, tag_set, requires]",
                     )
-            from packaging.version import InvalidVersion, Version
-
-            try:
-                rows = sorted(entry["releases"], key=lambda r: Version(r[0]), reverse=True)
-            except InvalidVersion as exc:
-                raise self._fail(f"{where}.releases", "a list of valid versions") from exc
-            releases = tuple(
-                DependencyRelease(r[0], r[1], bool(r[2]), bool(r[3]), r[4], r[5]) for r in rows
+            releases = tuple(  # the file lists them oldest first (validate() checks it)
+                DependencyRelease(r[0], r[1], bool(r[2]), bool(r[3]), r[4], r[5])
+                for r in reversed(entry["releases"])
             )
             self.relevant(name, "")
             found = Package(name, entry["binary"], entry["compiled"], releases)
@@ -685,20 +695,26 @@ class _Walk:
 def _pip_pick(
     candidates: Sequence[DependencyRelease], spec: SpecifierSet
 ) -> Optional[DependencyRelease]:
-    """pip's choice among usable releases (newest first): the specifier's filter (pre-releases
-    only when it names one or nothing else matches), yanked ones only when every match is
-    yanked and the specifier pins a version with ``==``/``===``."""
-    by_version = {r.version: r for r in candidates}
-    matching = [by_version[v] for v in spec.filter(by_version)]
-    if not matching:
-        return None
-    if all(r.yanked for r in matching):
-        pinned = any(
-            s.operator == "===" or (s.operator == "==" and not s.version.endswith(".*"))
-            for s in spec
-        )
-        return matching[0] if pinned else None
-    return next(r for r in matching if not r.yanked)
+    """pip's choice among usable releases (newest first): the newest the specifier admits
+    (pre-releases only when it names one or nothing else matches, as its ``filter``),
+    a yanked one only when every match is yanked and the specifier pins a version with
+    ``==``/``===``. Versions are parsed only until the choice is made."""
+    for prereleases in (bool(spec.prereleases), True):  # explicit: packagings differ on None
+        first_yanked = None
+        for release in candidates:
+            if not spec.contains(release.version, prereleases=prereleases):
+                continue
+            if not release.yanked:
+                return release
+            if first_yanked is None:
+                first_yanked = release
+        if first_yanked is not None:
+            pinned = any(
+                s.operator == "===" or (s.operator == "==" and not s.version.endswith(".*"))
+                for s in spec
+            )
+            return first_yanked if pinned else None
+    return None
 
 
 _NONE: FrozenSet[str] = frozenset()

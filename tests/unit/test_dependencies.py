@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from ddguard import dependencies
 from ddguard.dependencies import Missing, MissingWheel, missing_wheels, resolve
@@ -198,9 +199,9 @@ def _document(
             "binary": (binary or {}).get(name, True),
             "compiled": True,
             "relevant": (relevant or {}).get(name, True),
-            "releases": [
+            "releases": [  # oldest first, as the refresh writes them
                 [v, rp, y, s, tag_set(t), req_set((requires or {}).get((name, v), []))]
-                for v, rp, y, s, t in releases
+                for v, rp, y, s, t in sorted(releases, key=lambda r: _version_key(r[0]))
             ],
         }
     return {
@@ -216,6 +217,13 @@ def _document(
         "tag_sets": tag_sets,
         "packages": out,
     }
+
+
+def _version_key(text: str) -> Any:
+    try:
+        return (1, Version(text))
+    except InvalidVersion:
+        return (0, text)
 
 
 def _split(line: str) -> List[Any]:
@@ -466,10 +474,15 @@ def test_wrong_shape_is_one_line(tmp_path: Path, where: str, value: Any) -> None
     assert "\n" not in message and str(path) in message and len(message) < 300
 
 
-def test_a_bad_version_or_requirement_is_one_line_when_used() -> None:
+def test_a_bad_version_or_requirement_is_one_line() -> None:
     doc = _document(["dep"], {"dep": [("not a version", None, 0, 1, WHEEL)]})
-    with pytest.raises(DatabaseError, match=r"packages\['dep'\].releases is not a list of valid"):
-        _facts(doc)
+    _facts(doc)  # using it does not crash; the whole check names it:
+    with pytest.raises(DatabaseError, match=r"packages\['dep'\].releases is not valid versions"):
+        dependencies.from_document(doc).validate()
+    doc = _document(["dep"], {"dep": [("1.0", None, 0, 1, WHEEL), ("2.0", None, 0, 1, WHEEL)]})
+    doc["packages"]["dep"]["releases"].reverse()
+    with pytest.raises(DatabaseError, match="in ascending order"):
+        dependencies.from_document(doc).validate()
     doc = _document(["dep"], {})
     doc["requirements"][0][1] = ">=> 1"
     with pytest.raises(DatabaseError, match=r"requirements\[0\] is not a valid specifier"):
