@@ -1,11 +1,11 @@
 """What the dependency data (data/dependencies.json) costs a process, whole-process medians
 of paired runs, plus in-process medians of the pieces:
 
-* `import ddguard.dependencies` vs a process that builds a Target and its tags (what judging
+* `import ddguard.evaluate.closure` vs a process that builds a Target and its tags (what judging
   any release on a target already does)
 * + `dependencies.load()` (read, parse and validate the file)
 * + one `missing_wheels("2.0.0", cp312-manylinux_x86_64)` (the walk, lazily parsing what it uses)
-* `python -X importtime -c "import ddguard.dependencies"`: the module's own import time
+* `python -X importtime -c "import ddguard.evaluate.closure"`: the module's own import time
 
     python benchmarks/dependencies_load.py [--runs 21]
 """
@@ -28,17 +28,18 @@ BASE = (
     "from ddguard.target import Target; import packaging.specifiers, packaging.version;"
     " Target.from_compact('cp312-manylinux_x86_64').tags()"
 )
-IMPORT = BASE + "; import ddguard.dependencies"
-LOAD = IMPORT + "; ddguard.dependencies.load()"
+IMPORT = BASE + "; import ddguard.evaluate.closure"
+LOAD = IMPORT + "; ddguard.knowledge.dependencies.load()"
 QUERY = (
     LOAD
-    + "; ddguard.dependencies.missing_wheels('2.0.0', Target.from_compact('cp312-manylinux_x86_64'))"
+    + "; ddguard.evaluate.closure.missing_wheels('2.0.0', Target.from_compact('cp312-manylinux_x86_64'))"
 )
 
 
 def in_process(runs: int) -> None:
     sys.path.insert(0, str(ROOT / "src"))
-    from ddguard import dependencies
+    from ddguard.evaluate import closure
+    from ddguard.knowledge import dependencies
     from ddguard.target import Target
 
     path = str(dependencies.default_path())
@@ -51,10 +52,10 @@ def in_process(runs: int) -> None:
         data = dependencies.load(path)
         loads.append(time.perf_counter() - start)
         start = time.perf_counter()
-        dependencies.missing_wheels("2.0.0", target, data=data)
+        closure.missing_wheels("2.0.0", target, data=data)
         firsts.append(time.perf_counter() - start)
         start = time.perf_counter()
-        dependencies.missing_wheels("2.0.0", target, data=data)
+        closure.missing_wheels("2.0.0", target, data=data)
         queries.append(time.perf_counter() - start)
     print(f"dependencies.json: {size} bytes")
     print(f"in process: load() {statistics.median(loads) * 1e3:.2f} ms median")
@@ -65,14 +66,14 @@ def in_process(runs: int) -> None:
 def import_time() -> None:
     env = repo_env()
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import ddguard.target, ddguard.dependencies"],
+        [sys.executable, "-X", "importtime", "-c", "import ddguard.target, ddguard.evaluate.closure"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
     for line in proc.stderr.splitlines():
-        if line.rstrip().endswith("ddguard.dependencies"):
+        if line.rstrip().endswith("ddguard.evaluate.closure"):
             print("importtime:", line.split("import time:")[-1].strip())
 
 
@@ -85,7 +86,7 @@ def main() -> int:
     medians = paired_medians(
         {
             "target + tags (baseline)": [python, "-c", BASE],
-            "+ import ddguard.dependencies": [python, "-c", IMPORT],
+            "+ import ddguard.evaluate.closure": [python, "-c", IMPORT],
             "+ load()": [python, "-c", LOAD],
             "+ missing_wheels()": [python, "-c", QUERY],
         },

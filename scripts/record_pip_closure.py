@@ -9,7 +9,7 @@ extra index, no constraints)
 and writes into ``tests/fixtures/pip_closure_verdicts.json`` whether pip could install the
 whole closure from wheels, what it would install, and, when it could not, which package
 failed (parsed from pip's error), with the pip version and the date.
-``tests/unit/test_closure_crosscheck.py`` then checks ``ddguard.dependencies`` against it
+``tests/unit/test_closure_crosscheck.py`` then checks ``ddguard.evaluate.closure`` against it
 offline. Pairs where ddtrace's own wheel is missing are marked (``ddtrace_wheel_missing``):
 the release engine judges those, not the dependency walk.
 

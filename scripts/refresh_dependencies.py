@@ -45,7 +45,8 @@ from packaging.tags import parse_tag  # noqa: E402
 from packaging.utils import canonicalize_name  # noqa: E402
 from packaging.version import InvalidVersion, Version  # noqa: E402
 
-from ddguard import dependencies  # noqa: E402
+from ddguard.evaluate import closure  # noqa: E402
+from ddguard.knowledge import dependencies  # noqa: E402
 from ddguard.errors import DatabaseError  # noqa: E402
 from ddguard.target import Target  # noqa: E402
 
@@ -505,7 +506,7 @@ def walk_keys(
             groups: Dict[int, str] = {}  # requirement set -> one release using it here
             for version in data.ddtrace_versions():
                 requires_python = snapshot.get(version)
-                if requires_python and not dependencies._admits(
+                if requires_python and not closure._admits(
                     requires_python, target.python_full_str
                 ):
                     continue
@@ -523,7 +524,7 @@ def walk_keys(
 def walk(data: dependencies.DependencyData, walked: Walked, keys: Iterable[WalkKey]) -> None:
     for key in keys:
         compact, version, extras, only_binary = key
-        closure = dependencies.resolve(
+        closure = closure.resolve(
             version, Target.from_compact(compact), extras, data, only_binary, full=True
         )
         walked.walks += 1

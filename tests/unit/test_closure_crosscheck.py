@@ -21,12 +21,12 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.tags import parse_tag
 
-from ddguard import dependencies
-from ddguard.dependencies import Missing, missing_wheels, resolve
+from ddguard.evaluate.closure import Missing, missing_wheels, resolve
+from ddguard.knowledge import dependencies
 from ddguard.target import Target
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "pip_closure_verdicts.json"
-RELEASES = Path(dependencies.__file__).resolve().parent / "data" / "releases.json"
+RELEASES = dependencies.default_path().parent / "releases.json"
 DOCUMENT = json.loads(FIXTURE.read_text(encoding="utf-8"))
 PAIRS = DOCUMENT["pairs"]
 WALKED = [p for p in PAIRS if not p["ddtrace_wheel_missing"]]

@@ -18,8 +18,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ddguard import dependencies
-from ddguard.dependencies import Missing, MissingWheel, missing_wheels, resolve
+from ddguard.evaluate import closure
+from ddguard.evaluate.closure import Missing, MissingWheel, missing_wheels, resolve
+from ddguard.knowledge import dependencies
 from ddguard.errors import DatabaseError
 from ddguard.target import Target
 
@@ -468,7 +469,7 @@ def test_wrong_shape_is_one_line(tmp_path: Path, where: str, value: Any) -> None
     path.write_text(json.dumps(_broken(where, value)), encoding="utf-8")
     with pytest.raises(DatabaseError) as info:  # when loaded, used, or checked whole
         data = dependencies.load(str(path))
-        dependencies.resolve("1.0.0", _target("cp312-manylinux_x86_64"), data=data)
+        closure.resolve("1.0.0", _target("cp312-manylinux_x86_64"), data=data)
         data.validate()
     message = str(info.value)
     assert "\n" not in message and str(path) in message and len(message) < 300
