@@ -1,5 +1,3 @@
-import sys
+from ddguard.cli import console
 
-from ddguard.cli import main
-
-sys.exit(main())
+console()

@@ -55,10 +55,13 @@ class Mode(str, enum.Enum):
 
 
 class Options(Record):
-    """How strictly a check judges (``--strict``, ``--allow-source-build``)."""
+    """How a check judges: how strictly (``--strict``, ``--allow-source-build``) and what
+    installing the release brings along."""
 
     allow_source_build: bool = False
     strict: bool = False
+    extras: FrozenSet[str] = frozenset()  # ddtrace[...] extras: their dependencies count too
+    dependencies: bool = True  # judge the packages an install pulls in (False: installed)
 
 
 # --- where a requirement comes from --------------------------------------------------------
@@ -180,9 +183,33 @@ class ReasonCode(str, enum.Enum):
     NO_METADATA = "no-metadata"  # an installed ddtrace without .dist-info
     NOT_IN_DATABASE = "not-in-database"  # an installed build the database does not list
     BUILT_FOR_OTHER = "built-for-other-interpreter"  # the installed wheel's own tags
-    DEPENDENCY_NO_WHEEL = "dependency-no-wheel"
+    DEPENDENCY_NO_WHEEL = "dependency-no-wheel"  # pip compiles a required package
+    DEPENDENCY_NOT_INSTALLABLE = "dependency-not-installable"  # no release of it installs
     YANKED = "yanked"
     END_OF_LIFE = "end-of-life"
+
+
+class Missing(str, enum.Enum):
+    """What is missing for a package ddtrace requires, on the target."""
+
+    NO_WHEEL_IN_RANGE = "no-wheel-in-range"  # no release in the specifier has a wheel for it
+    NEWEST_HAS_NO_WHEEL = "newest-has-no-wheel"  # pip's pick has none; an older one does
+    NO_INSTALLABLE_VERSION = "no-installable-version"  # neither wheel nor sdist in range
+
+
+class MissingWheel(Record):
+    """A package installing ddtrace pulls in that pip builds from source on the target
+    (or cannot install)."""
+
+    package: str  # canonical name: "psutil"
+    specifier: str  # every requirer's specifier, intersected: "==5.6.7" ("" for any)
+    required_by: str  # the ddtrace release
+    missing: Missing
+    picked: Optional[str]  # the release plain pip installs (building it); None: none
+    newest_with_wheel: Optional[str]  # the newest release in range with a wheel for the target
+    compiled: bool  # the package publishes platform-specific wheels: its build compiles code
+    via: Tuple[str, ...] = ()  # the packages leading to it from ddtrace (empty: direct)
+    extra: Optional[str] = None  # the ddtrace extra that pulls it in; None: always installed
 
 
 class Reason(Record):
@@ -204,8 +231,7 @@ class Reason(Record):
     specifier: Optional[str] = None  # a range the fact is about
     newest: Optional[Version] = None  # the newest release the database knows
     fetched: Optional[str] = None  # the database's snapshot date
-    package: Optional[str] = None  # a dependency's name (dependency-no-wheel)
-    required_by: Optional[Version] = None  # the ddtrace release requiring ``package``
+    dependency: Optional[MissingWheel] = None  # dependency-no-wheel, dependency-not-installable
     target: Optional[Target] = None  # another interpreter named by the fact
     alternative: bool = False  # ``specifier`` is one alternative of a union
 
@@ -218,6 +244,7 @@ class FixKind(str, enum.Enum):
     SUPPORTED_LINE = "supported-line"  # off an End-of-Life line
     OTHER_PYTHON = "other-python"  # run this release on another CPython
     ALLOW_SOURCE_BUILD = "allow-source-build"
+    DEPENDENCY_WITH_WHEEL = "dependency-with-wheel"  # cap a dependency at its newest wheel
     REFRESH_DATABASE = "refresh-database"
     PIN_A_RELEASE = "pin-a-release"  # instead of an unversioned reference
     WHEEL_FOR_TARGET = "wheel-for-target"  # a direct wheel reference built elsewhere
@@ -234,6 +261,7 @@ class Fix(Record):
     newest: Optional[Version] = None  # the newest release the fix admits
     line: Optional[int] = None
     python: Optional[Minor] = None  # OTHER_PYTHON: the nearest CPython that works
+    package: Optional[str] = None  # DEPENDENCY_WITH_WHEEL: the dependency ``specifier`` is for
     pythons: Tuple[PythonRange, ...] = ()  # OTHER_PYTHON: every CPython that works there
     version: Optional[Version] = None  # the release the fix is about
     executable: Optional[str] = None  # REINSTALL: the interpreter to reinstall with

@@ -18,7 +18,7 @@ import functools
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from ddguard.errors import InputError
 from ddguard.record import Record
@@ -173,6 +173,10 @@ class Target(Record):
     def tags(self) -> FrozenSet[Tag]:
         """Every wheel tag this target installs, as pip computes it (``packaging.tags``)."""
         return _compute_tags(self)
+
+    def supported_by_pair(self) -> Dict[Tuple[str, str], FrozenSet[str]]:
+        """The same tags grouped: the platforms installed for each (interpreter, abi)."""
+        return _supported_by_pair(self)
 
     def supported(self) -> FrozenSet[Triple]:
         """The same tags as (interpreter, abi, platform) strings. For a declared target they
@@ -565,35 +569,48 @@ def _compute_tags(target: Target) -> FrozenSet[Tag]:
 
 @functools.lru_cache(maxsize=1024)
 def _supported(target: Target) -> FrozenSet[Triple]:
+    return frozenset(
+        (interpreter, abi, platform)
+        for (interpreter, abi), platforms in _supported_by_pair(target).items()
+        for platform in platforms
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _supported_by_pair(target: Target) -> Dict[Tuple[str, str], FrozenSet[str]]:
     if not target.declared and target.implementation is not Implementation.CPYTHON:
-        return frozenset((t.interpreter, t.abi, t.platform) for t in _compute_tags(target))
+        found: Dict[Tuple[str, str], Set[str]] = {}
+        for tag in _compute_tags(target):
+            found.setdefault((tag.interpreter, tag.abi), set()).add(tag.platform)
+        return {pair: frozenset(platforms) for pair, platforms in found.items()}
     major, minor = target.python
-    platforms = list(target.platforms)
-    found: List[Triple] = []
+    pairs: List[Tuple[str, str]] = []
     if target.implementation is Implementation.CPYTHON:
         interpreter = f"cp{major}{minor}"
         abis = list(target.abis) if target.abis else [_default_cpython_abi(target.python)]
         threading = _threaded(abis)
         stable = ("abi3", "abi3t", "none") if threading else ("abi3", "none")
         abis = [a for a in abis if a not in stable]
-        found += [(interpreter, abi, p) for abi in abis for p in platforms]
+        pairs += [(interpreter, abi) for abi in abis]
         limited = "abi3t" if threading else "abi3"
         if (major, minor) >= (3, 2):
-            found += [(interpreter, limited, p) for p in platforms]
-        found += [(interpreter, "none", p) for p in platforms]
+            pairs.append((interpreter, limited))
+        pairs.append((interpreter, "none"))
         if (major, minor) >= (3, 2):
-            found += [(f"cp{major}{m}", limited, p) for m in range(minor - 1, 1, -1) for p in platforms]
+            pairs += [(f"cp{major}{m}", limited) for m in range(minor - 1, 1, -1)]
     else:
         interpreter = target.interpreter_tag
         abis = list(target.abis)
         if "none" not in abis:
             abis.append("none")
-        found += [(interpreter, abi, p) for abi in abis for p in platforms]
+        pairs += [(interpreter, abi) for abi in abis]
     pure = [f"py{major}{minor}", f"py{major}"] + [f"py{major}{m}" for m in range(minor - 1, -1, -1)]
-    found += [(version, "none", p) for version in pure for p in platforms]
-    found.append((interpreter, "none", "any"))
-    found += [(version, "none", "any") for version in pure]
-    return frozenset(found)
+    pairs += [(version, "none") for version in pure]
+    platforms = frozenset(target.platforms)
+    by_pair = {pair: platforms for pair in pairs}
+    for pair in [(interpreter, "none")] + [(version, "none") for version in pure]:
+        by_pair[pair] = by_pair[pair] | {"any"}
+    return by_pair
 
 
 def _default_cpython_abi(python: Tuple[int, int]) -> str:

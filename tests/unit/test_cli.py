@@ -97,7 +97,7 @@ def test_json_contract(tmp_path):
     assert "ddtrace>=2" in refused["fix"]
     assert ranged["version"] == "2.21.12"
     assert ranged["verdict"] == "compatible"
-    assert ranged["compatible_range"] == ">=2.0.0,<=2.21.12"
+    assert ranged["compatible_range"] == ">=2.0.1,<=2.21.12"
 
 
 def test_json_unknown_version_passes_with_null_level(tmp_path):
@@ -240,8 +240,17 @@ def test_a_reference_on_the_command_line_is_unknown_and_refused_under_strict(ref
     code, doc = run_json("check", reference, "--target", "cp312-manylinux_x86_64", cwd=tmp_path)
     assert code == 0
     (result,) = doc["results"]
-    assert (result["verdict"], result["version"], result["reason_codes"]) == ("unknown", None, ["unknown-reference"])
-    assert run("check", reference, "--target", "cp312-manylinux_x86_64", "--strict", cwd=tmp_path).returncode == 1
+    assert (result["verdict"], result["version"], result["reason_codes"]) == (
+        "unknown",
+        None,
+        ["unknown-reference"],
+    )
+    assert (
+        run(
+            "check", reference, "--target", "cp312-manylinux_x86_64", "--strict", cwd=tmp_path
+        ).returncode
+        == 1
+    )
 
 
 def test_a_reference_to_a_wheel_is_judged_by_the_wheel(tmp_path):
@@ -288,5 +297,31 @@ def test_check_help_describes_its_defaults_and_environment(tmp_path):
 
 def test_explain_exits_like_check_when_a_target_refuses(tmp_path):
     assert run("explain", "1.20.19", cwd=tmp_path).returncode == 0
-    assert run("explain", "1.20.19", "--target", "cp312-manylinux_x86_64", cwd=tmp_path).returncode == 1
-    assert run("explain", "1.20.19", "--target", "cp311-manylinux_x86_64", cwd=tmp_path).returncode == 0
+    assert (
+        run("explain", "1.20.19", "--target", "cp312-manylinux_x86_64", cwd=tmp_path).returncode
+        == 1
+    )
+    assert (
+        run("explain", "1.20.19", "--target", "cp311-manylinux_x86_64", cwd=tmp_path).returncode
+        == 0
+    )
+
+
+def test_the_console_command_exits_with_mains_code_and_skips_the_last_collection(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+
+    from ddguard.cli import console
+
+    monkeypatch.setattr(
+        "sys.argv", ["ddguard", "check", "ddtrace==1.20.19", "--target", "cp312-manylinux_x86_64"]
+    )
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            console()
+        assert exit_info.value.code == 1
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert "REFUSED: ddtrace 1.20.19" in capsys.readouterr().out

@@ -21,12 +21,14 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.tags import parse_tag
 
+from ddguard.api import judge, requirement_pin
 from ddguard.evaluate.closure import Missing, missing_wheels, resolve
 from ddguard.knowledge import dependencies
+from ddguard.model import FixKind, Options, Verdict
 from ddguard.target import Target
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "pip_closure_verdicts.json"
-RELEASES = dependencies.default_path().parent / "releases.json"
+RELEASES = Path(dependencies.default_path()).parent / "releases.json"
 DOCUMENT = json.loads(FIXTURE.read_text(encoding="utf-8"))
 PAIRS = DOCUMENT["pairs"]
 WALKED = [p for p in PAIRS if not p["ddtrace_wheel_missing"]]
@@ -105,3 +107,37 @@ def test_pairs_marked_as_the_release_engines_part_have_no_ddtrace_wheel(
     files = [snapshot["tags"][i] for i in snapshot["tag_sets"][row[-1]]]
     tags = {tag for text in files for tag in parse_tag(text)}
     assert tags and tags.isdisjoint(target.tags())
+
+
+# --- the check's verdict -------------------------------------------------------------------
+
+PURE_SDIST_ONLY = {"opentracing", "forbiddenfruit"}  # pip builds them without a compiler
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=_id)
+def test_check_verdict_agrees_with_pip(pair: Dict[str, Any]) -> None:
+    """``ddguard check`` (plain pip, no compiler) passes exactly where pip installed the
+    whole closure from wheels, with two documented differences: a pure package published
+    only as an sdist (pip builds it without a compiler: ddguard passes), and a pick with no
+    wheel where an older release has one (plain pip builds it: ddguard refuses, naming the
+    release with a wheel as the fix)."""
+    _, _, target = _case(pair)
+    pin = requirement_pin(pair["requirement"])
+    (result,) = judge([pin], [target], Options())
+    if pair["ddtrace_wheel_missing"]:
+        assert result.verdict is not Verdict.COMPATIBLE
+        return
+    named = {r.dependency.package for r in result.reasons if r.dependency is not None}
+    if pair["pip_installed_closure"]:
+        if result.verdict is not Verdict.COMPATIBLE:
+            assert result.verdict is Verdict.SOURCE_BUILD
+            assert all(
+                r.dependency is not None and r.dependency.missing is Missing.NEWEST_HAS_NO_WHEEL
+                for r in result.reasons
+            )
+            assert result.fixes[0].kind is FixKind.DEPENDENCY_WITH_WHEEL
+    elif pair["failed_package"] in PURE_SDIST_ONLY:
+        assert result.verdict is Verdict.COMPATIBLE, result.reasons
+    else:
+        assert result.verdict is not Verdict.COMPATIBLE and result.refused
+        assert pair["failed_package"] in named

@@ -12,16 +12,15 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
+from dependency_documents import Row
+from dependency_documents import document as _document
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
+from ddguard.errors import DatabaseError
 from ddguard.evaluate import closure
 from ddguard.evaluate.closure import Missing, MissingWheel, missing_wheels, resolve
 from ddguard.knowledge import dependencies
-from ddguard.errors import DatabaseError
 from ddguard.target import Target
 
 LINUX = "manylinux_x86_64"
@@ -147,95 +146,6 @@ def test_load_is_cached() -> None:
 
 
 # --- the rules, on generated documents ------------------------------------------------------
-
-Row = Tuple[
-    str, Optional[str], int, int, List[str]
-]  # version, requires_python, yanked, sdist, tags
-
-
-def _document(
-    ddtrace: List[str],
-    packages: Dict[str, List[Row]],
-    requires: Optional[Dict[Tuple[str, str], List[str]]] = None,
-    binary: Optional[Dict[str, bool]] = None,
-    overrides: Optional[Dict[str, List[str]]] = None,
-    relevant: Optional[Dict[str, bool]] = None,
-) -> Dict[str, Any]:
-    """A small data file: ``ddtrace`` 1.0.0's requirement lines and the packages' releases."""
-    requirements: List[str] = []
-    sets: List[List[int]] = []
-    interpreters: List[str] = []
-    platforms: List[str] = []
-    tag_sets: List[Any] = []
-
-    def index(table: List[str], text: str) -> int:
-        if text not in table:
-            table.append(text)
-        return table.index(text)
-
-    def req_set(lines: List[str]) -> int:
-        key = [index(requirements, x) for x in lines]
-        if key not in sets:
-            sets.append(key)
-        return sets.index(key)
-
-    def tag_set(texts: List[str]) -> int:  # one [interpreters, platforms] group per tag
-        key = [
-            [
-                [index(interpreters, "-".join(t.split("-")[:2]))],
-                [index(platforms, t.split("-", 2)[2])],
-            ]
-            for t in texts
-        ]
-        if key not in tag_sets:
-            tag_sets.append(key)
-        return tag_sets.index(key)
-
-    row: List[Any] = ["1.0.0", req_set(ddtrace)]
-    if overrides:
-        row.append({k: req_set(v) for k, v in overrides.items()})
-    out: Dict[str, Any] = {}
-    for name, releases in packages.items():
-        out[name] = {
-            "binary": (binary or {}).get(name, True),
-            "compiled": True,
-            "relevant": (relevant or {}).get(name, True),
-            "releases": [  # oldest first, as the refresh writes them
-                [v, rp, y, s, tag_set(t), req_set((requires or {}).get((name, v), []))]
-                for v, rp, y, s, t in sorted(releases, key=lambda r: _version_key(r[0]))
-            ],
-        }
-    return {
-        "schema": 1,
-        "source": "test",
-        "fetched": "2026-01-01",
-        "walked_pythons": ["3.11", "3.12"],
-        "requirements": [_split(line) for line in requirements],
-        "requirement_sets": sets,
-        "ddtrace": [row],
-        "interpreters": interpreters,
-        "platforms": platforms,
-        "tag_sets": tag_sets,
-        "packages": out,
-    }
-
-
-def _version_key(text: str) -> Any:
-    try:
-        return (1, Version(text))
-    except InvalidVersion:
-        return (0, text)
-
-
-def _split(line: str) -> List[Any]:
-    """[name, specifier, extras, extra, marker], the way the refresh stores a line."""
-    requirement = Requirement(line)
-    marker = None if requirement.marker is None else str(requirement.marker)
-    extra = None
-    if marker and marker.startswith('extra == "') and marker.count('"') == 2:
-        extra, marker = marker.split('"')[1], None
-    name = canonicalize_name(requirement.name)
-    return [name, str(requirement.specifier), sorted(requirement.extras), extra, marker]
 
 
 def _facts(
@@ -522,3 +432,77 @@ def test_non_regular_files_are_not_read(tmp_path: Path) -> None:
         with pytest.raises(DatabaseError) as info:
             dependencies.load(str(path))
         assert "\n" not in str(info.value)
+
+
+# --- markers: the python_version form evaluated without packaging's parser -------------------
+
+PYTHONS = [
+    "2.7",
+    "3.4",
+    "3.5",
+    "3.6",
+    "3.7",
+    "3.8",
+    "3.9",
+    "3.10",
+    "3.11",
+    "3.12",
+    "3.13",
+    "3.14",
+    "3.15",
+]
+COMPARISON = st.builds(
+    lambda op, version: f'python_version {op} "{version}"',
+    st.sampled_from(["<", "<=", "==", "!=", ">=", ">", "~="]),
+    st.sampled_from(["2", "2.7", "3", "3.0", "3.8", "3.11.0", "3.12", "3.13.1", "3.15.0", "4"]),
+)
+
+
+def _shipped_markers() -> List[str]:
+    data = dependencies.load()
+    return sorted(
+        {
+            r.marker
+            for index in range(len(data._doc["requirement_sets"]))
+            for r in data.requirement_set(index)
+            if r.marker
+        }
+    )
+
+
+def _same_as_packaging(text: str) -> None:
+    from packaging.markers import Marker
+
+    fast = dependencies._python_version_marker(text)
+    reference = Marker(text)
+    for python in PYTHONS:
+        environment = {**Target.from_compact(f"cp{python.replace('.', '')}-{LINUX}").marker_env()}
+        if fast is None:
+            continue
+        assert fast.evaluate(environment) == reference.evaluate(environment), (text, python)
+
+
+@pytest.mark.parametrize("text", _shipped_markers())
+def test_every_shipped_marker_is_read_without_packaging_and_agrees(text: str) -> None:
+    assert dependencies._python_version_marker(text) is not None
+    _same_as_packaging(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(COMPARISON, min_size=1, max_size=3), min_size=1, max_size=3))
+def test_generated_python_version_markers_agree_with_packaging(clauses: List[List[str]]) -> None:
+    text = " or ".join(" and ".join(clause) for clause in clauses)
+    _same_as_packaging(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'sys_platform == "win32"',
+        'python_version < "3.8" and sys_platform == "linux"',
+        '(python_version < "3")',
+    ],
+)
+def test_other_markers_go_to_packaging(text: str) -> None:
+    assert dependencies._python_version_marker(text) is None
+    assert type(dependencies.load().marker(text)).__name__ == "Marker"

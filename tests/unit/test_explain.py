@@ -84,10 +84,25 @@ def test_one_release_is_told_fact_by_fact(version: Any) -> None:
     )
     assert text[2] == "  Requires-Python: " + (release.requires_python or "(none declared)")
     assert any(t.startswith("  yanked: ") for t in text) is release.yanked
-    assert text[-1 - len(told["wheel_platforms"])].endswith(
-        "sdist: " + ("yes" if told["sdist"] else "no")
+    dependencies = told["compiled_dependencies"]
+    listed = len(told["wheel_platforms"]) + sum(
+        1 + max(1, len(d["wheel_platforms"])) for d in dependencies
     )
-    assert len([t for t in text if t.startswith("    ")]) == len(told["wheel_platforms"])
+    assert text[-1 - listed].endswith("sdist: " + ("yes" if told["sdist"] else "no"))
+    assert len([t for t in text if t.startswith("    ")]) == listed - len(dependencies)
+    assert [t.split(", compiled;")[0] for t in text if t.startswith("  requires ")] == [
+        "  requires "
+        + d["package"]
+        + d["specifier"]
+        + (
+            f" (extra {d['extra']})"
+            if d["extra"]
+            else f" (where {d['marker']})"
+            if d["marker"]
+            else ""
+        )
+        for d in dependencies
+    ]
 
 
 def test_a_yanked_release_says_why() -> None:
@@ -199,8 +214,30 @@ def test_a_spec_that_names_no_release_is_one_line_of_bad_input(spec: str, newer:
             ["1.20.19", "--target", "cp311-manylinux_x86_64", "--target", "cp312-manylinux_x86_64"],
             1,
         ),
-        (["ddtrace>=2,<3", "--python-version", "3.12", "--implementation", "cp", "--platform", "manylinux2014_x86_64"], 0),
-        (["ddtrace<2", "--python-version", "3.12", "--implementation", "cp", "--platform", "win_amd64"], 1),
+        (
+            [
+                "ddtrace>=2,<3",
+                "--python-version",
+                "3.12",
+                "--implementation",
+                "cp",
+                "--platform",
+                "manylinux2014_x86_64",
+            ],
+            0,
+        ),
+        (
+            [
+                "ddtrace<2",
+                "--python-version",
+                "3.12",
+                "--implementation",
+                "cp",
+                "--platform",
+                "win_amd64",
+            ],
+            1,
+        ),
     ],
 )
 def test_the_command_prints_json_and_exits_like_check(args: List[str], code: int) -> None:
@@ -229,3 +266,23 @@ def test_the_command_says_bad_input_in_one_line_and_exits_2(spec: str) -> None:
     assert status == 2 and out == ""
     (line,) = err.strip().splitlines()
     assert line.startswith("ddguard: error: ") and len(line) < 400
+
+
+def test_compiled_dependencies_are_told_with_where_their_wheels_are() -> None:
+    """Issue 17: 2.0.0 pins psutil==5.6.7, whose wheels are for Windows only."""
+    story = explain("ddtrace==2.0.0", [Target.from_compact("cp312-manylinux_x86_64")])
+    (facts,) = explain_json(story)["releases"]
+    named = {d["package"]: d for d in facts["compiled_dependencies"]}
+    assert named["psutil"]["specifier"] == "==5.6.7"
+    assert set(named["psutil"]["wheel_platforms"]) == {"Windows 32-bit", "Windows 64-bit"}
+    assert "any platform (pure Python)" in named["wrapt"]["wheel_platforms"]
+    assert "protobuf" not in named  # a pure wheel installs wherever its own do not
+    text = explain_text(story)
+    assert (
+        "  requires psutil==5.6.7, compiled; its wheels in that range:\n    Windows 32-bit" in text
+    )
+    assert "pulls in psutil 5.6.7 with no wheel for CPython 3.12" in text
+    extras = explain_json(explain("ddtrace==2.21.0", []))["releases"][0]["compiled_dependencies"]
+    assert {"package": "tiktoken", "extra": "openai"}.items() <= next(
+        d for d in extras if d["package"] == "tiktoken"
+    ).items()

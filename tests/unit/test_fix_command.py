@@ -142,7 +142,7 @@ def test_the_release_chosen_is_the_smallest_change(tmp_path: Path) -> None:
 
 def test_conflicting_targets_exit_1_without_split_and_split_writes_markers(tmp_path: Path) -> None:
     root = write(tmp_path / "p", {"requirements.txt": "ddtrace==1.20.19\n"})
-    targets = ("--target", "cp27-manylinux_x86_64", "--target", "cp312-manylinux_x86_64")
+    targets = ("--target", "cp35-manylinux_x86_64", "--target", "cp312-manylinux_x86_64")
     code, out, _ = run(root, "fix", *targets)
     assert code == 1 and "not fixed: requirements.txt:1" in out and "--split" in out
     assert (root / "requirements.txt").read_text() == "ddtrace==1.20.19\n"

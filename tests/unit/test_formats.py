@@ -108,7 +108,7 @@ def test_text_puts_each_section_on_its_own_indented_line():
     assert lines[0] == "REFUSED: ddtrace 1.20.19 does not work on CPython 3.12, manylinux x86_64."
     assert lines[1].startswith("  Why: release line 1.x (>=1.0,<2) supports CPython 2.7, 3.5–3.11")
     assert lines[2].startswith("  Also: release line 1.x is End of Life since ")
-    assert lines[3].startswith("  Fix: use ddtrace>=2.0.0") and lines[3].endswith(";")
+    assert lines[3].startswith("  Fix: use ddtrace>=2.0.1") and lines[3].endswith(";")
     assert lines[4].startswith("       or run ddtrace 1.20.19 on CPython 3.11") and lines[4].endswith(".")
 
 
@@ -204,7 +204,7 @@ def test_json_carries_structure_and_words():
         "direct": None,
     }
     assert [f["kind"] for f in refused["fixes"]] == ["move-to", "other-python"]
-    assert refused["fixes"][0]["requirement"].startswith("ddtrace>=2.0.0")
+    assert refused["fixes"][0]["requirement"].startswith("ddtrace>=2.0.1")
     (finding,) = document["integrations"]
     assert finding["kind"] == "below-minimum" and finding["ddtrace_line"] == "4.x"
     assert document["note_codes"] == ["no-ddtrace-in"]

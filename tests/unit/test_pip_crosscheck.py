@@ -3,7 +3,9 @@
 The fixture is written by ``scripts/record_pip_verdicts.py`` (real ``pip install --dry-run
 --only-binary=:all: --python-version ... --platform ... --report -``). Agreement means:
 pip finds a wheel exactly when ddguard judges the release compatible, and for a range
-both pick the same release. Where the published policy is stricter than the wheels, the
+both pick the same release. The recording is ``--no-deps``: ddtrace's own files, so
+ddguard judges them without the dependency closure (``test_closure_crosscheck.py`` covers
+that against a recording with dependencies). Where the published policy is stricter than the wheels, the
 fixture says so and the disagreement must be exactly that: pip finds a wheel, ddguard
 refuses on policy.
 """
@@ -15,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-import ddguard
-from ddguard.model import ReasonCode, Verdict
+from ddguard.api import judge, requirement_pin
+from ddguard.model import Options, ReasonCode, Verdict
 from ddguard.report.words import reason
 from ddguard.target import Target
 
@@ -35,7 +37,9 @@ def _judge(pair):
     target = Target.from_pip_flags(
         pair["python_version"], "cp", (pair["abi"],) if pair["abi"] else (), (pair["platform"],)
     )
-    return ddguard.check([pair["requirement"]], target).results[0]
+    pin = requirement_pin(pair["requirement"])
+    (result,) = judge([pin], [target], Options(dependencies=False))
+    return result
 
 
 def test_fixture_is_a_real_recording():

@@ -494,8 +494,8 @@ def test_range_judges_the_release_pip_would_pick(specifier, target, python):
 
 def test_range_reports_the_compatible_sub_range():
     (result,) = ddguard.check(["ddtrace>=1,<3"], C("cp312-manylinux_x86_64")).results
-    # no 1.x release has a cp312 wheel, 2.0.0 does: the working part is all of 2.x
-    assert runs(result.compatible) == ">=2.0.0,<=2.21.12"
+    # no 1.x release has a cp312 wheel; 2.0.0 pins psutil==5.6.7, which has none (issue 17)
+    assert runs(result.compatible) == ">=2.0.1,<=2.21.12"
 
 
 def test_range_with_no_working_release_says_so():

@@ -15,10 +15,19 @@ Pure: no I/O beyond reading the data file once, no host probing, no English.
 
 from __future__ import annotations
 
-import enum
 import functools
 from collections import deque
-from typing import TYPE_CHECKING, Deque, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Callable,
+    Deque,
+    Dict,
+    FrozenSet,
+    List,
+    Optional,
+    Set,
+    Tuple,
+)
 
 from ddguard.knowledge.dependencies import (
     ROOT,
@@ -29,36 +38,16 @@ from ddguard.knowledge.dependencies import (
     load,
     normal_version,
 )
+from ddguard.model import Missing, MissingWheel
 from ddguard.record import Record
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
 
-    from ddguard.target import Target
+    from ddguard.target import Target, Triple
 
 MAX_ROUNDS = 6  # re-walks when a later requirer narrows an earlier pick
-
-
-class Missing(str, enum.Enum):
-    """What is missing for a required package on the target."""
-
-    NO_WHEEL_IN_RANGE = "no-wheel-in-range"  # no release in the specifier has a wheel for it
-    NEWEST_HAS_NO_WHEEL = "newest-has-no-wheel"  # pip's pick has none; an older one does
-    NO_INSTALLABLE_VERSION = "no-installable-version"  # neither wheel nor sdist in range
-
-
-class MissingWheel(Record):
-    """A package the install needs, built from source (or not installable) on the target."""
-
-    package: str  # canonical name: "psutil"
-    specifier: str  # every requirer's specifier, intersected: "==5.6.7" ("" for any)
-    required_by: str  # the ddtrace release
-    missing: Missing
-    picked: Optional[str]  # the release plain pip installs (building it); None: none
-    newest_with_wheel: Optional[str]  # the newest release in range with a wheel for the target
-    compiled: bool  # the package publishes platform-specific wheels: its build compiles code
-    via: Tuple[str, ...] = ()  # the packages leading to it from ddtrace (empty: direct)
-    extra: Optional[str] = None  # the ddtrace extra that pulls it in; None: always installed
 
 
 class Pick(Record):
@@ -111,20 +100,96 @@ def resolve(
     """The dependency closure of ``ddtrace_version`` with ``extras`` on ``target``: the
     packages through which a binary one can be reached, or every package when ``full``."""
     data = data if data is not None else load()
-    root = data.ddtrace_requirements(ddtrace_version, target.interpreter_tag)
-    if root is None:
+    index = data.ddtrace_requirement_set(ddtrace_version, target.interpreter_tag)
+    if index is None:
         return Closure(known=False)
+    walked = _walk_set(data, index, target, frozenset(extras), only_binary, full)
+    if not walked.missing:
+        return walked
+    version = normal_version(ddtrace_version)
+    return walked._replace(missing=tuple(m._replace(required_by=version) for m in walked.missing))
+
+
+@functools.lru_cache(maxsize=8192)
+def _walk_set(
+    data: DependencyData,
+    index: int,
+    target: Target,
+    extras: FrozenSet[str],
+    only_binary: bool,
+    full: bool,
+) -> Closure:
+    """The walk of requirement set ``index``: the walk of those of its requirements that
+    can lead to a binary package (sets that share them share the walk)."""
+    asked = frozenset(canonical_name(e) for e in extras)
+    rows = data.members(index) if full else data.relevant_rows(index, target.python_str)
+    return _walk(data, tuple(rows), target, asked, only_binary, full)
+
+
+@functools.lru_cache(maxsize=4096)
+def _walk(
+    data: DependencyData,
+    rows: Tuple[int, ...],
+    target: Target,
+    extras: FrozenSet[str],
+    only_binary: bool,
+    full: bool,
+) -> Closure:
+    """One walk per set of requirements that can lead to a binary package: the ~900
+    ddtrace releases share a dozen or two of them on each Python."""
+    root = data.requirements(rows)
     walk = _Walk(data, target, only_binary, full)
     constraints: Dict[str, SpecifierSet] = {}
     for _ in range(MAX_ROUNDS):
-        walk.run(root, frozenset(canonical_name(e) for e in extras), constraints)
+        walk.run(root, extras, constraints)
         if walk.settled():
             break
         constraints = dict(walk.specifiers)
-    return walk.closure(normal_version(ddtrace_version))
+    return walk.closure("")
 
 
 _Queued = Tuple[str, Tuple[str, ...], Optional[str]]  # package, packages leading to it, extra
+
+
+class CompiledDependency(Record):
+    """A package a release requires directly that publishes platform-specific wheels."""
+
+    package: str
+    specifier: str
+    extra: Optional[str]  # the ddtrace extra that asks for it; None: always installed
+    marker: Optional[str]
+    wheel_tags: FrozenSet[Triple]  # every wheel tag of its releases inside ``specifier``
+
+
+def compiled_dependencies(
+    ddtrace_version: str, data: Optional[DependencyData] = None
+) -> Tuple[CompiledDependency, ...]:
+    """The release's direct requirements (its extras' too) on compiled packages that pip
+    may have to build (their *binary* flag), with the wheels their releases in range
+    publish: where an install needs no compiler for them."""
+    data = data if data is not None else load()
+    found: List[CompiledDependency] = []
+    for requirement in data.ddtrace_requirements(ddtrace_version) or ():
+        package = data.package(requirement.name)
+        if package is None or not (package.compiled and package.binary):
+            continue  # pure wheels of the others are not all recorded
+        tags: FrozenSet[Triple] = frozenset().union(
+            *(
+                data.tag_set(release.tag_set)
+                for release in package.releases
+                if requirement.specifier.contains(release.version, prereleases=True)
+            )
+        )
+        found.append(
+            CompiledDependency(
+                requirement.name,
+                str(requirement.specifier),
+                requirement.extra,
+                requirement.marker,
+                tags,
+            )
+        )
+    return tuple(found)
 
 
 class _Choice(Record):
@@ -226,22 +291,10 @@ class _Walk:
         return any(parsed.evaluate({**self.env, "extra": e}) for e in extras)
 
     def _choose(self, name: str, spec: SpecifierSet) -> Optional[_Choice]:
-        package = self.data.package(name)
-        if package is None:
+        if self.data.package(name) is None:
             self.unknown.append(name)
             return None
-        python = self.target.python_full_str
-        with_file: List[DependencyRelease] = []
-        with_wheel: List[DependencyRelease] = []
-        for release in package.releases:
-            if release.requires_python is not None and not _admits(release.requires_python, python):
-                continue
-            wheel = self.data.has_wheel(release.tag_set, self.target)
-            if wheel:
-                with_wheel.append(release)
-            if wheel or release.sdist:
-                with_file.append(release)
-        return _Choice(_pip_pick(with_file, spec), _pip_pick(with_wheel, spec))
+        return _choose(self.data, name, spec, self.target)
 
     def settled(self) -> bool:
         return all(
@@ -256,7 +309,7 @@ class _Walk:
         chosen = choice.wheel if self.only_binary else choice.picked
         return chosen is None or self.specifiers[name].contains(chosen.version, prereleases=True)
 
-    def closure(self, ddtrace_version: str) -> Closure:
+    def closure(self, ddtrace_version: str) -> Closure:  # "" until resolve() names it
         picks: List[Pick] = []
         missing: List[MissingWheel] = []
         for name in self.order:
@@ -302,17 +355,42 @@ class _Walk:
         )
 
 
+@functools.lru_cache(maxsize=8192)
+def _choose(data: DependencyData, name: str, spec: SpecifierSet, target: Target) -> _Choice:
+    """What plain pip and ``--only-binary`` pick of ``name`` inside ``spec`` on ``target``
+    (the same package and range come back in many walks). A release is usable when its
+    Requires-Python admits the target and it has a file for it; wheels are looked at only
+    for releases inside the range, newest first, until the pick."""
+    package = data.package(name)
+    assert package is not None
+    python = target.python_full_str
+
+    def admits(release: DependencyRelease) -> bool:
+        return release.requires_python is None or _admits(release.requires_python, python)
+
+    def has_file(release: DependencyRelease) -> bool:
+        return admits(release) and (release.sdist or data.has_wheel(release.tag_set, target))
+
+    def has_wheel(release: DependencyRelease) -> bool:
+        return admits(release) and data.has_wheel(release.tag_set, target)
+
+    return _Choice(_pip_pick(data, name, spec, has_file), _pip_pick(data, name, spec, has_wheel))
+
+
 def _pip_pick(
-    candidates: Sequence[DependencyRelease], spec: SpecifierSet
+    data: DependencyData,
+    name: str,
+    spec: SpecifierSet,
+    usable: Callable[[DependencyRelease], bool],
 ) -> Optional[DependencyRelease]:
-    """pip's choice among usable releases (newest first): the newest the specifier admits
-    (pre-releases only when it names one or nothing else matches, as its ``filter``),
-    a yanked one only when every match is yanked and the specifier pins a version with
-    ``==``/``===``. Versions are parsed only until the choice is made."""
+    """pip's choice among the ``usable`` releases of ``name`` (newest first): the newest
+    the specifier admits (pre-releases only when it names one or nothing else matches, as
+    its ``filter``), a yanked one only when every match is yanked and the specifier pins a
+    version with ``==``/``===``."""
     for prereleases in (bool(spec.prereleases), True):  # explicit: packagings differ on None
         first_yanked = None
-        for release in candidates:
-            if not spec.contains(release.version, prereleases=prereleases):
+        for release in _in_range(data, name, spec, prereleases):
+            if not usable(release):
                 continue
             if not release.yanked:
                 return release
@@ -325,6 +403,33 @@ def _pip_pick(
             )
             return first_yanked if pinned else None
     return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _in_range(
+    data: DependencyData, name: str, spec: SpecifierSet, prereleases: bool
+) -> Tuple[DependencyRelease, ...]:
+    """The package's releases inside ``spec``, newest first (the same for every target)."""
+    package = data.package(name)
+    assert package is not None
+    return tuple(
+        release for release in package.releases if _contains(spec, release.version, prereleases)
+    )
+
+
+def _contains(spec: SpecifierSet, text: str, prereleases: bool) -> bool:
+    version = _version(text)
+    return version is not None and spec.contains(version, prereleases=prereleases)
+
+
+@functools.lru_cache(maxsize=8192)
+def _version(text: str) -> Optional[Version]:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text)
+    except InvalidVersion:  # the data's check refuses these; never picked
+        return None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -3,13 +3,23 @@ check on the same target under the same options."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
 
 from ddguard.evaluate.pick import Specifier, installer_pick, releases_in, runs
 from ddguard.evaluate.release import cpython_of, merge_minors, passes, wheel_triples
-from ddguard.model import Fix, FixKind, Minor, Options, PythonRange, SupportLevel
+from ddguard.model import (
+    Fix,
+    FixKind,
+    Minor,
+    Missing,
+    Options,
+    PythonRange,
+    Reason,
+    ReasonCode,
+    SupportLevel,
+)
 from ddguard.target import platform_arch, platform_os
 
 if TYPE_CHECKING:
@@ -26,6 +36,22 @@ def working(knowledge: Knowledge, target: Target, options: Options) -> Works:
         return not release.version.is_prerelease and passes(knowledge, release, target, options)
 
     return works
+
+
+def dependency_fixes(reasons: Sequence[Reason]) -> Tuple[Fix, ...]:
+    """When every dependency pip would compile has an older release in range with a wheel
+    for the target: cap each there (pip then installs that wheel)."""
+    gaps = [r.dependency for r in reasons if r.code is ReasonCode.DEPENDENCY_NO_WHEEL]
+    if not gaps or any(
+        g is None or g.missing is not Missing.NEWEST_HAS_NO_WHEEL or not g.newest_with_wheel
+        for g in gaps
+    ):
+        return ()
+    return tuple(
+        Fix(FixKind.DEPENDENCY_WITH_WHEEL, package=g.package, specifier=f"<={g.newest_with_wheel}")
+        for g in gaps
+        if g is not None
+    )
 
 
 def fixes(

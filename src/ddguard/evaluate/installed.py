@@ -100,7 +100,8 @@ def judge_installed(knowledge: Knowledge, copy: InstalledCopy, host: Target) -> 
             version=version,
             reasons=(Reason(ReasonCode.NOT_IN_DATABASE, version=version, text=raw),),
         )
-    result = judge(knowledge, pin._replace(specifier=SpecifierSet(f"=={version.public}")), host, Options())
+    exact = pin._replace(specifier=SpecifierSet(f"=={version.public}"))
+    result = judge(knowledge, exact, host, Options(dependencies=False))  # they are installed
     if tag_reasons:
         if result.verdict is Verdict.INCOMPATIBLE:
             return result._replace(reasons=tag_reasons + result.reasons)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Tuple, Type, TypeVar
 
-from ddguard.model import Minor, Options, PythonRange, Reason, ReasonCode, SupportLevel, Verdict
+from ddguard.evaluate.closure import missing_wheels
+from ddguard.model import (
+    Minor,
+    Missing,
+    Options,
+    PythonRange,
+    Reason,
+    ReasonCode,
+    SupportLevel,
+    Verdict,
+)
 from ddguard.record import Record
 from ddguard.target import (
     Arch,
@@ -31,8 +41,18 @@ class Judgement(Record):
     warnings: Tuple[Reason, ...]  # yanked, end of life
 
 
-def judge_release(knowledge: Knowledge, release: Release, target: Target) -> Judgement:
-    """Policy, Requires-Python and published wheels of one release against the target."""
+NO_EXTRAS: FrozenSet[str] = frozenset()
+
+
+def judge_release(
+    knowledge: Knowledge,
+    release: Release,
+    target: Target,
+    extras: FrozenSet[str] = NO_EXTRAS,
+    dependencies: bool = True,
+) -> Judgement:
+    """Policy, Requires-Python and published wheels of one release against the target;
+    then, when ``dependencies``, the packages installing it (with ``extras``) pulls in."""
     line = knowledge.line(release.version)
     version = release.version
     reasons: List[Reason] = []
@@ -58,27 +78,62 @@ def judge_release(knowledge: Knowledge, release: Release, target: Target) -> Jud
     else:
         verdict, file_reasons = _judge_files(release, target)
         reasons.extend(file_reasons)
+        if _dependencies_matter(verdict, dependencies):
+            verdict, dependency_reasons = _judge_dependencies(knowledge, release, target, extras)
+            reasons.extend(dependency_reasons)
     return Judgement(verdict, line, tuple(reasons), _warnings(release, line))
 
 
-def verdict_of(knowledge: Knowledge, release: Release, target: Target) -> Verdict:
+def _dependencies_matter(own: Verdict, dependencies: bool) -> bool:
+    """What an install pulls in is judged when the release itself installs from a wheel
+    (a source build or a refusal already says what to do)."""
+    return dependencies and own is Verdict.COMPATIBLE
+
+
+def verdict_of(
+    knowledge: Knowledge,
+    release: Release,
+    target: Target,
+    extras: FrozenSet[str] = NO_EXTRAS,
+    dependencies: bool = True,
+) -> Verdict:
     """The release's verdict on the target, memoized on the facts a verdict depends on:
-    900 releases share ~40 distinct sets of them (:func:`fact_group`)."""
-    key = (knowledge, fact_group(knowledge, release), target)
-    known = _VERDICTS.get(key)
-    if known is None:
-        if len(_VERDICTS) > 65536:
-            _VERDICTS.clear()
-        known = _VERDICTS[key] = judge_release(knowledge, release, target).verdict
-    return known
+    its own files (900 releases share ~40 sets of them, :func:`file_group`), then what it
+    pulls in (the walks are memoized by requirement set)."""
+    key = (knowledge, file_group(knowledge, release), target)
+    own = _OWN_VERDICTS.get(key)
+    if own is None:
+        if len(_OWN_VERDICTS) > 65536:
+            _OWN_VERDICTS.clear()
+        own = judge_release(knowledge, release, target, dependencies=False).verdict
+        _OWN_VERDICTS[key] = own
+    if not _dependencies_matter(own, dependencies):
+        return own
+    return _judge_dependencies(knowledge, release, target, extras)[0]
 
 
-_VERDICTS: Dict[Tuple[object, ...], Verdict] = {}
+_OWN_VERDICTS: Dict[Tuple[object, ...], Verdict] = {}
+
+
+def file_group(knowledge: Knowledge, release: Release) -> int:
+    """A number shared by the releases whose own files get the same verdict on every
+    target: same line, Requires-Python, wheel files and sdist."""
+    return _file_groups(knowledge)[release.version]
+
+
+@functools.lru_cache(maxsize=8)
+def _file_groups(knowledge: Knowledge) -> Dict[object, int]:
+    numbers: Dict[object, int] = {}
+    groups: Dict[object, int] = {}
+    for release in knowledge.releases:
+        facts = (release.version.major, release.requires_python, release.wheel_files, release.sdist)
+        groups[release.version] = numbers.setdefault(facts, len(numbers))
+    return groups
 
 
 def fact_group(knowledge: Knowledge, release: Release) -> int:
-    """A number shared by the releases whose verdicts are the same on every target: same
-    line, Requires-Python, wheel files and sdist."""
+    """A number shared by the releases whose verdicts are the same on every target: the
+    same :func:`file_group` and requirements."""
     return _fact_groups(knowledge)[release.version]
 
 
@@ -99,8 +154,9 @@ def _members(knowledge: Knowledge) -> Tuple[Tuple[Release, ...], ...]:
 def _fact_groups(knowledge: Knowledge) -> Dict[object, int]:
     numbers: Dict[object, int] = {}
     groups: Dict[object, int] = {}
+    requirements = knowledge.dependencies.requirements_key
     for release in knowledge.releases:
-        facts = (release.version.major, release.requires_python, release.wheel_files, release.sdist)
+        facts = (file_group(knowledge, release), requirements(str(release.version)))
         groups[release.version] = numbers.setdefault(facts, len(numbers))
     return groups
 
@@ -117,7 +173,8 @@ def passes(knowledge: Knowledge, release: Release, target: Target, options: Opti
             _PASSES.clear()
         line = knowledge.line(release.version)
         eol = (Reason(ReasonCode.END_OF_LIFE),) if line is not None and line.level is SupportLevel.EOL else ()
-        known = _PASSES[key] = not is_refused(verdict_of(knowledge, release, target), eol, options)
+        verdict = verdict_of(knowledge, release, target, options.extras, options.dependencies)
+        known = _PASSES[key] = not is_refused(verdict, eol, options)
     return known
 
 
@@ -209,6 +266,29 @@ def _judge_files(release: Release, target: Target) -> Tuple[Verdict, List[Reason
         same_cpu=bool(here),
     )
     return (Verdict.SOURCE_BUILD if release.sdist else Verdict.INCOMPATIBLE), [facts]
+
+
+def _judge_dependencies(
+    knowledge: Knowledge, release: Release, target: Target, extras: FrozenSet[str]
+) -> Tuple[Verdict, List[Reason]]:
+    """The packages installing the release pulls in: a compiled one pip builds from source
+    makes the install a source build; one with nothing to install fails it. A pure
+    package published as an sdist only (opentracing) builds without a compiler: not a
+    fact here."""
+    missing = missing_wheels(str(release.version), target, extras, knowledge.dependencies)
+    failing = [m for m in missing if m.missing is Missing.NO_INSTALLABLE_VERSION]
+    if failing:
+        return Verdict.INCOMPATIBLE, [
+            Reason(ReasonCode.DEPENDENCY_NOT_INSTALLABLE, version=release.version, dependency=m)
+            for m in failing
+        ]
+    compiled = [m for m in missing if m.compiled]
+    if compiled:
+        return Verdict.SOURCE_BUILD, [
+            Reason(ReasonCode.DEPENDENCY_NO_WHEEL, version=release.version, dependency=m)
+            for m in compiled
+        ]
+    return Verdict.COMPATIBLE, []
 
 
 def wheel_pythons(release: Release) -> Tuple[PythonRange, ...]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 from packaging.specifiers import SpecifierSet
 
 from ddguard.errors import InputError
-from ddguard.evaluate.fix import fixes, newest_in_line_fix, supported_line_fix
+from ddguard.evaluate.fix import dependency_fixes, fixes, newest_in_line_fix, supported_line_fix
 from ddguard.evaluate.pick import (
     AnyOf,
     Specifier,
@@ -55,6 +55,7 @@ def applies(pin: Pin, target: Target) -> bool:
 
 def judge(knowledge: Knowledge, pin: Pin, target: Target, options: Options) -> Result:
     """The pin on the target (its marker already found to apply)."""
+    options = _with_extras(options, pin)
     if pin.unknown:
         return _unknown(
             pin, target, options, Reason(ReasonCode.UNKNOWN_REFERENCE), Fix(FixKind.PIN_A_RELEASE)
@@ -159,11 +160,11 @@ def _result(
     compatible: Tuple[Tuple[Version, Optional[Version]], ...] = (),
     alternatives: Tuple[Alternative, ...] = (),
 ) -> Result:
-    judged = judge_release(knowledge, release, target)
+    judged = judge_release(knowledge, release, target, options.extras, options.dependencies)
     refused = is_refused(judged.verdict, judged.warnings, options)
     found: Tuple[Fix, ...] = ()
     if judged.verdict is not Verdict.COMPATIBLE or refused:
-        found = fixes(
+        found = dependency_fixes(judged.reasons) + fixes(
             knowledge,
             release,
             target,
@@ -280,6 +281,7 @@ def refuses(knowledge: Knowledge, pin: Pin, target: Target, options: Options) ->
     search of :func:`judge` (a project's Python range is judged on many targets)."""
     if not applies(pin, target):
         return False
+    options = _with_extras(options, pin)
     if pin.unknown:
         return options.strict
     if pin.alternatives or pin.wheel_tags or (pin.reference is not None and pin.reference.wheel_tags):
@@ -296,5 +298,10 @@ def refuses(knowledge: Knowledge, pin: Pin, target: Target, options: Options) ->
         release = installer_pick(in_range, target)
         if release is None:
             return True
-    judged = judge_release(knowledge, release, target)
+    judged = judge_release(knowledge, release, target, options.extras, options.dependencies)
     return is_refused(judged.verdict, judged.warnings, options)
+
+
+def _with_extras(options: Options, pin: Pin) -> Options:
+    """The options with the pin's extras: their dependencies are installed too."""
+    return options._replace(extras=pin.extras) if pin.extras != options.extras else options

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
+    from ddguard.knowledge.dependencies import DependencyData
+
 __all__ = [
     "DatabaseInfo",
     "DatabaseKind",
@@ -73,6 +75,7 @@ class Knowledge:
         lines: Sequence[ReleaseLine],
         info: DatabaseInfo,
         cpython_minors: Sequence[Minor] = (),
+        dependencies: Optional[DependencyData] = None,
     ) -> None:
         self.releases: Tuple[Release, ...] = tuple(releases)
         self.lines: Tuple[ReleaseLine, ...] = tuple(lines)
@@ -82,6 +85,17 @@ class Knowledge:
         self.cpython_minors: Tuple[Minor, ...] = tuple(cpython_minors)
         self._by_version = {r.version: r for r in self.releases}
         self._by_major = {line.major: line for line in self.lines}
+        self._dependencies = dependencies
+
+    @property
+    def dependencies(self) -> DependencyData:
+        """What installing each release pulls in: the data shipped in ``ddguard/data``
+        unless given (releases it does not record pull in nothing judged)."""
+        if self._dependencies is None:
+            from ddguard.knowledge.dependencies import load as load_dependencies
+
+            self._dependencies = load_dependencies()
+        return self._dependencies
 
     @property
     def newest(self) -> Release:

@@ -22,13 +22,12 @@ Each part of the file is checked for shape when first used
 from __future__ import annotations
 
 import functools
-import json
 import os
-import stat
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
+import re
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from ddguard.errors import DatabaseError
+from ddguard.knowledge.document import InvalidDocument, parse_json, read_bytes
 from ddguard.record import Record
 from ddguard.target import Triple, parse_tag_text
 
@@ -84,10 +83,14 @@ class DependencyData:
             raise self._fail("ddtrace", "a list of [version, set, {interpreter: set}]") from exc
         self._walked = frozenset(doc["walked_pythons"])
         self._sets: Dict[int, Tuple[Dependency, ...]] = {}
+        self._requirements: Dict[int, Dependency] = {}
+        self._relevant_rows: Dict[Tuple[int, str], Tuple[int, ...]] = {}
         self._packages: Dict[str, Package] = {}
         self._interpreter_pairs: Dict[int, Tuple[Tuple[str, str], ...]] = {}
         self._platform_names: Dict[int, FrozenSet[str]] = {}
         self._wheel_for: Dict[Tuple[int, Target], bool] = {}
+        self._installs_for: Dict[Tuple[int, Target], FrozenSet[str]] = {}
+        self._checked_groups: Dict[int, List[List[List[int]]]] = {}
 
     def _fail(self, where: str, what: str) -> DatabaseError:
         return DatabaseError(f"the dependency data {self.path}: {where} is not {what}")
@@ -122,7 +125,7 @@ class DependencyData:
     ) -> Optional[int]:
         """The requirement set of a release as its wheel for ``interpreter`` (``cp312``)
         lists it (wheels built on different Pythons may differ); None: not recorded."""
-        row = self._ddtrace.get(normal_version(version))
+        row = self._ddtrace.get(version) or self._ddtrace.get(normal_version(version))
         if row is None:
             return None
         if not _ddtrace_row(row, len(self._doc["requirement_sets"])):
@@ -133,6 +136,14 @@ class DependencyData:
         index: int = overrides.get(interpreter or "", row[1])
         return index
 
+    def requirements_key(self, version: str) -> Optional[Tuple[object, ...]]:
+        """Equal for releases whose wheels list the same requirements (None: not recorded)."""
+        row = self._ddtrace.get(version) or self._ddtrace.get(normal_version(version))
+        if row is None:
+            return None
+        overrides = row[2] if len(row) > 2 and isinstance(row[2], dict) else {}
+        return (row[1], tuple(sorted(overrides.items())))
+
     def ddtrace_requirements(
         self, version: str, interpreter: Optional[str] = None
     ) -> Optional[Tuple[Dependency, ...]]:
@@ -142,26 +153,53 @@ class DependencyData:
     def requirement_set(self, index: int) -> Tuple[Dependency, ...]:
         found = self._sets.get(index)
         if found is None:
+            found = self.requirements(self.members(index))
+            self._sets[index] = found
+        return found
+
+    def requirements(self, rows: Sequence[int]) -> Tuple[Dependency, ...]:
+        """The requirement rows ``rows``, parsed (each row once per process)."""
+        return tuple(self._requirement(i) for i in rows)
+
+    def relevant_rows(self, index: int, python: str) -> Tuple[int, ...]:
+        """The rows of requirement set ``index`` through which a binary package can be
+        reached on CPython ``python`` (the only ones a walk enters; sets that differ only
+        in the others walk alike)."""
+        key = (index, python)
+        found = self._relevant_rows.get(key)
+        if found is None:
+            rows = self._doc["requirements"]
+            found = tuple(
+                i
+                for i in self.members(index)
+                if not (_requirement_row(rows[i]) and self.relevant(rows[i][0], python) is False)
+            )
+            self._relevant_rows[key] = found
+        return found
+
+    def members(self, index: int) -> List[int]:
+        """The requirement rows of set ``index``."""
+        members: List[int] = self._doc["requirement_sets"][index]
+        if not _indexes(members, len(self._doc["requirements"])):
+            raise self._fail(f"requirement_sets[{index}]", "a list of requirement indexes")
+        return members
+
+    def _requirement(self, index: int) -> Dependency:
+        found = self._requirements.get(index)
+        if found is None:
             from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-            rows = self._doc["requirements"]
-            members = self._doc["requirement_sets"][index]
-            if not _indexes(members, len(rows)):
-                raise self._fail(f"requirement_sets[{index}]", "a list of requirement indexes")
-            parsed = []
-            for i in members:
-                row = rows[i]
-                if not _requirement_row(row):
-                    raise self._fail(
-                        f"requirements[{i}]", "[name, specifier, extras, extra, marker]"
-                    )
-                try:
-                    specifier = SpecifierSet(row[1])
-                except InvalidSpecifier as exc:
-                    raise self._fail(f"requirements[{i}]", "a valid specifier") from exc
-                parsed.append(Dependency(row[0], specifier, frozenset(row[2]), row[3], row[4]))
-            found = tuple(parsed)
-            self._sets[index] = found
+            row = self._doc["requirements"][index]
+            if not _requirement_row(row):
+                raise self._fail(
+                    f"requirements[{index}]", "[name, specifier, extras, extra, marker]"
+                )
+            try:
+                specifier = SpecifierSet(row[1])
+            except InvalidSpecifier as exc:
+                raise self._fail(f"requirements[{index}]", "a valid specifier") from exc
+            found = Dependency(row[0], specifier, frozenset(row[2]), row[3], row[4])
+            self._requirements[index] = found
         return found
 
     # --- the closure's packages ---------------------------------------------------------
@@ -220,15 +258,25 @@ class DependencyData:
         key = (index, target)
         found = self._wheel_for.get(key)
         if found is None:
-            by_interpreter = _target_platforms(target)
             found = any(
-                not by_interpreter.get(pair, _NONE).isdisjoint(self._platform(p))
+                not self._installs(i, target).isdisjoint(self._platform(p))
                 for interpreters, platforms in self._groups(index)
                 for i in interpreters
-                for pair in self._interpreter(i)
                 for p in platforms
             )
             self._wheel_for[key] = found
+        return found
+
+    def _installs(self, interpreter: int, target: Target) -> FrozenSet[str]:
+        """The platforms ``target`` installs wheels of interpreter text ``interpreter`` for."""
+        key = (interpreter, target)
+        found = self._installs_for.get(key)
+        if found is None:
+            by_pair = target.supported_by_pair()
+            found = frozenset().union(
+                *(by_pair.get(p, _NONE) for p in self._interpreter(interpreter))
+            )
+            self._installs_for[key] = found
         return found
 
     def tag_set(self, index: int) -> FrozenSet[Triple]:
@@ -243,10 +291,13 @@ class DependencyData:
         )
 
     def _groups(self, index: int) -> List[List[List[int]]]:
-        groups = self._doc["tag_sets"][index]
-        sizes = (len(self._doc["interpreters"]), len(self._doc["platforms"]))
-        if not (isinstance(groups, list) and all(_group(g, *sizes) for g in groups)):
-            raise self._fail(f"tag_sets[{index}]", "a list of [[interpreters], [platforms]]")
+        groups: Optional[List[List[List[int]]]] = self._checked_groups.get(index)
+        if groups is None:
+            groups = self._doc["tag_sets"][index]
+            sizes = (len(self._doc["interpreters"]), len(self._doc["platforms"]))
+            if not (isinstance(groups, list) and all(_group(g, *sizes) for g in groups)):
+                raise self._fail(f"tag_sets[{index}]", "a list of [[interpreters], [platforms]]")
+            self._checked_groups[index] = groups
         return groups
 
     def _interpreter(self, index: int) -> Tuple[Tuple[str, str], ...]:
@@ -272,13 +323,14 @@ class DependencyData:
         except ValueError as exc:
             raise self._fail(f"tag {text[:80]!r}", "a wheel tag") from exc
 
-    def marker(self, text: str) -> Marker:
+    def marker(self, text: str) -> AnyMarker:
         parsed = _marker(text)
         if parsed is None:
             raise self._fail(f"marker {text[:80]!r}", "an environment marker")
         return parsed
 
 
+@functools.lru_cache(maxsize=4096)
 def normal_version(text: str) -> str:
     from packaging.version import InvalidVersion, Version
 
@@ -291,26 +343,25 @@ def normal_version(text: str) -> str:
 # --- loading and shape ------------------------------------------------------------------
 
 
-def default_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "dependencies.json"
+def default_path() -> str:
+    return os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "dependencies.json"
+    )
 
 
 @functools.lru_cache(maxsize=None)
 def load(path: Optional[str] = None) -> DependencyData:
     """The data file (default: the one shipped in ``ddguard/data``), read once."""
-    file = Path(path) if path else default_path()
+    file = path or default_path()
     try:
-        info = os.stat(file)
-        if not stat.S_ISREG(info.st_mode):
-            raise DatabaseError(f"the dependency data {file} is not a regular file")
-        if info.st_size > MAX_BYTES:
-            raise DatabaseError(f"the dependency data {file} is larger than {MAX_BYTES} bytes")
-        doc = json.loads(file.read_bytes().decode("utf-8"))
+        doc = parse_json(read_bytes(file, MAX_BYTES))
     except OSError as exc:
-        raise DatabaseError(f"cannot read the dependency data {file}: {exc.strerror}") from exc
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise DatabaseError(f"the dependency data {file} is not valid JSON") from exc
-    return from_document(doc, str(file))
+        raise DatabaseError(
+            f"cannot read the dependency data {file}: {exc.strerror or exc}"
+        ) from None
+    except InvalidDocument as exc:
+        raise DatabaseError(f"the dependency data {file} is not usable: {exc}") from None
+    return from_document(doc, file)
 
 
 def from_document(doc: Any, path: str = "<document>") -> DependencyData:
@@ -398,14 +449,62 @@ def _indexes(value: Any, size: int) -> bool:
     return isinstance(value, list) and all(_index(v, size) for v in value)
 
 
+class PythonVersionMarker(Record):
+    """A marker made only of ``python_version <op> "X"`` comparisons joined by ``and`` and
+    ``or``, as every marker of ddtrace's closure is. It is evaluated the way packaging
+    evaluates such a comparison (``Specifier(op + X).contains(python_version,
+    prereleases=True)``) without importing packaging's marker parser, which costs a check
+    a quarter of its time; tests hold the two equal on every marker of the data."""
+
+    alternatives: Tuple[Tuple[Tuple[str, str], ...], ...]  # any of: all of (operator, version)
+
+    def evaluate(self, environment: Dict[str, str]) -> bool:
+        python = environment["python_version"]
+        return any(
+            all(_python_version_holds(op, version, python) for op, version in clause)
+            for clause in self.alternatives
+        )
+
+
+AnyMarker = Union[PythonVersionMarker, "Marker"]
+
+_COMPARISON = re.compile(r'\s*python_version\s*(==|!=|~=|<=|>=|<|>)\s*"(\d+(?:\.\d+)*)"\s*')
+
+
 @functools.lru_cache(maxsize=1024)
-def _marker(text: str) -> Optional[Marker]:
+def _marker(text: str) -> Optional[AnyMarker]:
+    simple = _python_version_marker(text)
+    if simple is not None:
+        return simple
     from packaging.markers import InvalidMarker, Marker
 
     try:
         return Marker(text)
     except InvalidMarker:
         return None
+
+
+def _python_version_marker(text: str) -> Optional[PythonVersionMarker]:
+    """The marker in that form, or None (then packaging parses it)."""
+    alternatives = []
+    for alternative in text.split(" or "):
+        clause = []
+        for comparison in alternative.split(" and "):
+            match = _COMPARISON.fullmatch(comparison)
+            if match is None:
+                return None
+            if match.group(1) == "~=" and "." not in match.group(2):
+                return None  # not a valid specifier: packaging refuses the comparison
+            clause.append((match.group(1), match.group(2)))
+        alternatives.append(tuple(clause))
+    return PythonVersionMarker(tuple(alternatives))
+
+
+@functools.lru_cache(maxsize=1024)
+def _python_version_holds(operator: str, version: str, python: str) -> bool:
+    from packaging.specifiers import Specifier
+
+    return Specifier(operator + version).contains(python, prereleases=True)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -416,12 +515,3 @@ def canonical_name(name: str) -> str:
 
 
 _NONE: FrozenSet[str] = frozenset()
-
-
-@functools.lru_cache(maxsize=16)
-def _target_platforms(target: Target) -> Dict[Tuple[str, str], FrozenSet[str]]:
-    """The platforms ``target`` installs, by (interpreter, ABI) of its tags."""
-    found: Dict[Tuple[str, str], Set[str]] = {}
-    for interpreter, abi, platform in target.supported():
-        found.setdefault((interpreter, abi), set()).add(platform)
-    return {pair: frozenset(platforms) for pair, platforms in found.items()}

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, TextIO, Tuple
 
-from ddguard.model import IntegrationFinding, Note, Origin, Report, Result
+from ddguard.model import IntegrationFinding, MissingWheel, Note, Origin, Report, Result
 from ddguard.record import Record
 from ddguard.report import words
 from ddguard.report.words import clean, paragraph
@@ -204,6 +204,7 @@ def result_json(result: Result) -> Dict[str, Any]:
         "support_level": result.support_level.value if result.support_level else None,
         "reasons": parts.why,
         "reason_codes": [r.code.value for r in result.reasons],
+        "dependencies": [_dependency_json(r.dependency) for r in result.reasons if r.dependency],
         "warnings": [words.reason(w, result.target) for w in result.warnings],
         "warning_codes": [w.code.value for w in result.warnings],
         "fix": words.fixes(result),
@@ -214,10 +215,24 @@ def result_json(result: Result) -> Dict[str, Any]:
     }
 
 
+def _dependency_json(gap: MissingWheel) -> Dict[str, Any]:
+    return {
+        "package": gap.package,
+        "specifier": gap.specifier,
+        "required_by": gap.required_by,
+        "extra": gap.extra,
+        "via": list(gap.via),
+        "missing": gap.missing.value,
+        "picked": gap.picked,
+        "newest_with_wheel": gap.newest_with_wheel,
+        "compiled": gap.compiled,
+    }
+
+
 def _fix_json(fix: Any, result: Result) -> Dict[str, Any]:
     return {
         "kind": fix.kind.value,
-        "requirement": f"ddtrace{fix.specifier}" if fix.specifier else None,
+        "requirement": f"{fix.package or 'ddtrace'}{fix.specifier}" if fix.specifier else None,
         "newest": str(fix.newest) if fix.newest is not None else None,
         "python": "%d.%d" % fix.python if fix.python else None,
         "text": words.fix(fix, result.target),

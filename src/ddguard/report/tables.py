@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Any, Dict, List, Optional, Sequence, Tuple
 
 from ddguard import __version__
 from ddguard.report import Style, result_block, result_json
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ddguard.evaluate.constraints import Rule
     from ddguard.knowledge import Knowledge, Release, ReleaseLine
     from ddguard.model import Explanation
-    from ddguard.target import Target
+    from ddguard.target import Target, Triple
 
 LEVEL_WORDS = {"ga": "General Availability", "maintenance": "Maintenance", "eol": "End of Life"}
 OS_TITLE = {"linux": "Linux", "macos": "MacOS", "windows": "Windows"}
@@ -29,19 +29,10 @@ PUBLISHED_PAGE = "ddtrace's published 'Python Compatibility Requirements' page (
 
 
 def release_facts(knowledge: Knowledge, release: Release) -> Dict[str, Any]:
-    from ddguard.evaluate.release import cpython_of, wheel_pythons, wheel_triples
+    from ddguard.evaluate.closure import compiled_dependencies
+    from ddguard.evaluate.release import wheel_pythons, wheel_triples
 
     line = knowledge.line(release.version)
-    platforms: Dict[str, List[str]] = {}
-    for interpreter, _, platform in sorted(wheel_triples(release)):
-        minor = cpython_of(interpreter)
-        if minor is None:
-            continue
-        where = platform_tag(platform)
-        python = "%d.%d" % minor
-        found = platforms.setdefault(where, [])
-        if python not in found:
-            found.append(python)
     return {
         "version": str(release.version),
         "uploaded": release.uploaded,
@@ -54,12 +45,46 @@ def release_facts(knowledge: Knowledge, release: Release) -> Dict[str, Any]:
         "yank_reason": clean(release.yank_reason) if release.yank_reason else release.yank_reason,
         "sdist": release.sdist is not None,
         "wheel_pythons": python_ranges(wheel_pythons(release)),
-        "wheel_platforms": {
-            k: sorted(v, key=lambda p: tuple(map(int, p.split("."))))
-            for k, v in sorted(platforms.items())
-        },
+        "wheel_platforms": _wheel_platforms(wheel_triples(release)),
         "files": release.filenames(),
+        "compiled_dependencies": [
+            {
+                "package": d.package,
+                "specifier": d.specifier,
+                "extra": d.extra,
+                "marker": d.marker,
+                "wheel_platforms": _wheel_platforms(d.wheel_tags),
+            }
+            for d in compiled_dependencies(str(release.version), knowledge.dependencies)
+        ],
     }
+
+
+def _wheel_platforms(tags: AbstractSet[Triple]) -> Dict[str, List[str]]:
+    """{"manylinux x86_64": ["3.7", "3.8"], ...}: the CPython versions with a wheel, by
+    platform; a stable-ABI wheel reads "3.7+", a pure one ("py3-none-any") "py3"."""
+    from ddguard.evaluate.release import cpython_of
+
+    platforms: Dict[str, List[str]] = {}
+    for interpreter, abi, platform in sorted(tags):
+        minor = cpython_of(interpreter)
+        if platform == "any":
+            where, python = "any platform (pure Python)", interpreter
+        elif minor is None:
+            continue
+        else:
+            where = platform_tag(platform)
+            python = "%d.%d" % minor + ("+" if abi == "abi3" else "")
+        found = platforms.setdefault(where, [])
+        if python not in found:
+            found.append(python)
+    order = sorted(platforms, key=lambda where: (where.startswith("any"), where))
+    return {where: sorted(platforms[where], key=_python_order) for where in order}
+
+
+def _python_order(text: str) -> Tuple[int, ...]:
+    digits = text.lstrip("py").rstrip("+")
+    return tuple(int(p) for p in digits.split(".") if p.isdigit())
 
 
 def explain_json(story: Explanation) -> Dict[str, Any]:
@@ -99,6 +124,17 @@ def explain_text(story: Explanation, style: Style = Style()) -> str:
         )
         for where, pythons in facts["wheel_platforms"].items():
             out.append(f"    {where}: {', '.join(pythons)}")
+        for dependency in facts["compiled_dependencies"]:
+            wanted = clean(dependency["package"] + dependency["specifier"])
+            if dependency["extra"]:
+                wanted += f" (extra {clean(dependency['extra'])})"
+            elif dependency["marker"]:
+                wanted += f" (where {clean(dependency['marker'])})"
+            out.append(f"  requires {wanted}, compiled; its wheels in that range:")
+            for where, pythons in dependency["wheel_platforms"].items():
+                out.append(f"    {where}: {', '.join(pythons)}")
+            if not dependency["wheel_platforms"]:
+                out.append("    none (pip builds it from source everywhere)")
     for result in story.verdicts:
         out.append(f"[{result.verdict.value}] " + result_block(result, style))
     return "\n".join(out) + "\n"

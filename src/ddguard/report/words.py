@@ -11,6 +11,7 @@ from ddguard.model import (
     FixKind,
     IntegrationFinding,
     Minor,
+    Missing,
     Note,
     NoteCode,
     Origin,
@@ -256,18 +257,45 @@ def reason(fact: Reason, result_target: Target, pin_text: str = "") -> str:
             f"ddtrace {clean(fact.text or str(version))} is not a release in ddguard's database "
             "(a local or development build?); its metadata admits this interpreter"
         )
-    if code is ReasonCode.DEPENDENCY_NO_WHEEL:
-        return (
-            f"{fact.package}{fact.specifier or ''} (required by ddtrace {fact.required_by}) has no "
-            f"wheel for {target(result_target)}: pip would compile it, which needs a C compiler "
-            "and Python headers"
-        )
+    if code in (ReasonCode.DEPENDENCY_NO_WHEEL, ReasonCode.DEPENDENCY_NOT_INSTALLABLE):
+        return dependency(fact, result_target)
     if code is ReasonCode.YANKED:
         why = f" ({clean(fact.text).strip()})" if fact.text and fact.text.strip() else ""
         return f"ddtrace {version} was yanked{why}"
     if code is ReasonCode.END_OF_LIFE:
         return f"release line {fact.line}.x is End of Life since {fact.since or 'its successor'}"
     assert_never(code)
+
+
+def dependency(fact: Reason, result_target: Target) -> str:
+    """A package installing ddtrace pulls in that has no wheel (or nothing) for the target."""
+    gap = fact.dependency
+    if gap is None:
+        return f"a package ddtrace {fact.version} requires has no wheel for {target(result_target)}"
+    name = gap.package
+    required = f"ddtrace {gap.required_by}"
+    if gap.extra:
+        required += f"[{gap.extra}]"
+    required += f" requires {name}{gap.specifier}"
+    if gap.via:
+        required += f" (through {' -> '.join(gap.via)})"
+    where = target(result_target)
+    in_range = " in that range" if gap.specifier else ""
+    if gap.missing is Missing.NO_INSTALLABLE_VERSION:
+        return (
+            f"{required}, and no {name} release{in_range} installs on {where} "
+            "(none has a wheel or an sdist for it, or their Requires-Python excludes it)"
+        )
+    if gap.missing is Missing.NEWEST_HAS_NO_WHEEL:
+        return (
+            f"{required}; pip picks {name} {gap.picked}, which publishes no wheel for {where}, and "
+            f"compiles it from source (a C compiler and Python headers); {name} "
+            f"{gap.newest_with_wheel} has one"
+        )
+    return (
+        f"{required}, and no {name} release{in_range} publishes a wheel for {where}: pip "
+        f"compiles {name} {gap.picked} from source, which needs a C compiler and Python headers"
+    )
 
 
 def _reference_words(pin_text: str) -> str:
@@ -347,6 +375,12 @@ def fix(fact: Fix, result_target: Target) -> str:
         )
     if kind is FixKind.ALLOW_SOURCE_BUILD:
         return "accept a source build with --allow-source-build (needs a compiler)"
+    if kind is FixKind.DEPENDENCY_WITH_WHEEL:
+        return (
+            f"keep {fact.package} at its newest release with a wheel here: add "
+            f"{fact.package}{fact.specifier} to your constraints or requirements "
+            f"(or install with --only-binary={fact.package})"
+        )
     if kind is FixKind.REFRESH_DATABASE:
         return "refresh the database with `ddguard db update`, or pin a release it knows"
     if kind is FixKind.PIN_A_RELEASE:
@@ -413,6 +447,14 @@ class Parts:
         self.fix = fix
 
 
+def _compiled_dependencies(result: Result) -> List[str]:
+    return [
+        f"{r.dependency.package} {r.dependency.picked}"
+        for r in result.reasons
+        if r.code is ReasonCode.DEPENDENCY_NO_WHEEL and r.dependency is not None
+    ]
+
+
 def parts(result: Result) -> Parts:
     where = source(result.pin.origin)
     at = f" ({where})" if where else ""
@@ -429,6 +471,12 @@ def parts(result: Result) -> Parts:
     verdict = result.verdict
     if verdict is Verdict.INCOMPATIBLE:
         head = f"{subject}{picked} does not work on {on}{at}."
+    elif verdict is Verdict.SOURCE_BUILD and _compiled_dependencies(result):
+        built = ", ".join(_compiled_dependencies(result))
+        head = (
+            f"{subject}{picked} pulls in {built} with no wheel for {on}{at}: "
+            "pip would build it from source."
+        )
     elif verdict is Verdict.SOURCE_BUILD:
         head = f"{subject}{picked} has no wheel for {on}{at}: pip would build it from source."
     elif verdict is Verdict.UNKNOWN:
