@@ -18,17 +18,15 @@ the release engine judges those, not the dependency walk.
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
+
+from _recording import record, write
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "pip_closure_verdicts.json"
@@ -200,29 +198,15 @@ def run_one(pip: str, sample: Sample) -> Dict[str, Any]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pip", default=str(Path(sys.executable).with_name("pip")))
-    parser.add_argument("--jobs", type=int, default=3)
-    parser.add_argument("--output", default=str(FIXTURE))
-    args = parser.parse_args(argv)
-    pip_version = subprocess.run(
-        [args.pip, "--version"], capture_output=True, text=True, check=True
-    ).stdout.split()[1]
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        rows = list(pool.map(lambda s: run_one(args.pip, s), SAMPLE))
-    document = {
-        "schema": 1,
-        "recorded": datetime.date.today().isoformat(),
-        "pip_version": pip_version,
+    args, pip_version, rows = record(__doc__.splitlines()[0], FIXTURE, 3, SAMPLE, run_one, argv)
+    fields = {
         "index": INDEX,
         "command": " ".join(pip_command("pip", "DIR", ("REQ", "X.Y", "PLATFORM"))),
         "note": "pip_installed_closure: pip resolved ddtrace and every dependency to wheels "
         "for the target with --only-binary=:all:; failed_package: the package pip named when "
         "it could not; ddtrace_wheel_missing: ddtrace itself has no wheel there",
-        "pairs": rows,
     }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    write(args.output, pip_version, fields, rows)
     ok = sum(row["pip_installed_closure"] for row in rows)
     print(f"recorded {len(rows)} pairs ({ok} installable from wheels) with pip {pip_version}")
     return 0

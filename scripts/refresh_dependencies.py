@@ -45,9 +45,9 @@ from packaging.tags import parse_tag  # noqa: E402
 from packaging.utils import canonicalize_name  # noqa: E402
 from packaging.version import InvalidVersion, Version  # noqa: E402
 
+from ddguard.errors import DatabaseError  # noqa: E402
 from ddguard.evaluate import closure  # noqa: E402
 from ddguard.knowledge import dependencies  # noqa: E402
-from ddguard.errors import DatabaseError  # noqa: E402
 from ddguard.target import Target  # noqa: E402
 
 DATA = REPO / "src" / "ddguard" / "data"
@@ -524,13 +524,13 @@ def walk_keys(
 def walk(data: dependencies.DependencyData, walked: Walked, keys: Iterable[WalkKey]) -> None:
     for key in keys:
         compact, version, extras, only_binary = key
-        closure = closure.resolve(
+        result = closure.resolve(
             version, Target.from_compact(compact), extras, data, only_binary, full=True
         )
         walked.walks += 1
-        walked.picks[key] = {(p.package, p.version) for p in closure.picks if p.version is not None}
-        if closure.unknown_packages or closure.unread:
-            walked.missing[key] = (set(closure.unknown_packages), set(closure.unread))
+        walked.picks[key] = {(p.package, p.version) for p in result.picks if p.version is not None}
+        if result.unknown_packages or result.unread:
+            walked.missing[key] = (set(result.unknown_packages), set(result.unread))
         else:
             walked.missing.pop(key, None)
 

@@ -101,3 +101,16 @@ def test_grouped_tag_sets_expand_to_the_same_tags(releases: List[List[str]]) -> 
     for tags, index in zip(releases, indexes):
         expected = {tag for text in tags for tag in parse_tag(text)}
         assert data.tag_set(index) == {(t.interpreter, t.abi, t.platform) for t in expected}
+
+
+def test_a_walk_over_the_shipped_data_records_picks_and_nothing_missing() -> None:
+    """The refresh's walk step, on data that is complete for these releases."""
+    walked = refresh_dependencies.Walked()
+    keys = [
+        ("cp312-manylinux_x86_64", "2.0.0", frozenset(), False),
+        ("cp312-manylinux_x86_64", "2.21.0", frozenset({"opentracing"}), False),
+    ]
+    refresh_dependencies.walk(dependencies.load(), walked, keys)
+    assert walked.walks == 2 and not walked.missing
+    assert ("psutil", "5.6.7") in walked.picks[keys[0]]
+    assert any(package == "opentracing" for package, _ in walked.picks[keys[1]])
