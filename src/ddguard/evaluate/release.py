@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Tuple, Type, TypeVar
 
-from ddguard.evaluate.closure import missing_wheels
 from ddguard.model import (
     Minor,
     Missing,
@@ -275,6 +274,8 @@ def _judge_dependencies(
     makes the install a source build; one with nothing to install fails it. A pure
     package published as an sdist only (opentracing) builds without a compiler: not a
     fact here."""
+    from ddguard.evaluate.closure import missing_wheels  # not on the startup path
+
     missing = missing_wheels(str(release.version), target, extras, knowledge.dependencies)
     failing = [m for m in missing if m.missing is Missing.NO_INSTALLABLE_VERSION]
     if failing:
