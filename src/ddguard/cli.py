@@ -628,7 +628,8 @@ def console() -> None:
     code = main()
     import gc
 
-    gc.freeze()
+    if hasattr(gc, "freeze"):  # CPython
+        gc.freeze()
     sys.exit(code)
 
 

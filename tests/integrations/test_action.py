@@ -222,7 +222,7 @@ def test_a_refused_argument_pin_fails_the_step_with_an_error_annotation_and_a_su
     assert run.returncode == 1, run
     (error,) = errors(run)
     assert error.startswith(f"::error title=ddguard::{REFUSED_312}."), error
-    assert "Fix: use ddtrace>=2.0.0" in error
+    assert "Fix: use ddtrace>=2.0.1" in error
     warning = [line for line in run.stdout.splitlines() if line.startswith("::warning ")]
     assert len(warning) == 1 and "works on CPython 3.11" in warning[0]  # End of Life
     assert "--target cp311-manylinux_x86_64 --target cp312-manylinux_x86_64" in run.stdout

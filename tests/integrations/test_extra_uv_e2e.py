@@ -73,7 +73,7 @@ def uv_links(tmp_path_factory: pytest.TempPathFactory, ddguard_wheel: Path) -> P
     # 1.20.19 as published: wheels up to CPython 3.11 only, and an sdist
     make_wheel(links, "ddtrace", "1.20.19", "cp311-cp311-manylinux_2_17_x86_64")
     _stub_sdist(links, "1.20.19")
-    for version in ("2.0.0", "3.19.0", "4.1.0"):
+    for version in ("2.0.0", "2.0.1", "3.19.0", "4.1.0"):
         make_wheel(links, "ddtrace", version)
     return links
 
@@ -151,7 +151,7 @@ def test_extra_refuses_the_pin_on_312_with_a_derivation(
     err = _flat(done.stderr)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "No solution found" in err, err
-    assert "ddguard[ddtrace] depend on ddtrace" in err and ">=2.0.0" in err, err
+    assert "ddguard[ddtrace] depend on ddtrace" in err and ">=2.0.1" in err, err
     assert "you require ddtrace==1.20.19" in err, err
     assert SDIST_BUILT not in err
     assert _freeze(uv, tmp_path, venv) == ""
@@ -181,7 +181,7 @@ def test_extra_installs_the_pin_on_311(
     assert SDIST_BUILT not in done.stderr
 
 
-@pytest.mark.parametrize(("python", "expected"), [("py311", "1.20.19"), ("py312", "2.0.0")])
+@pytest.mark.parametrize(("python", "expected"), [("py311", "1.20.19"), ("py312", "2.0.1")])
 def test_extra_picks_a_compatible_ddtrace_when_none_is_pinned(
     uv: Path,
     uv_links: Path,

@@ -413,7 +413,7 @@ def test_pdm_lock_honours_the_extra(
         assert 'name = "ddtrace" version = "1.20.19"' in _flat((project / "pdm.lock").read_text())
     else:
         # PDM names both sides: the extra's 3.12 rule and the project's pin
-        assert "(from ddguard@" in out and ">=2.0.0" in out and "ddtrace==1.20.19" in out, out
+        assert "(from ddguard@" in out and ">=2.0.1" in out and "ddtrace==1.20.19" in out, out
 
 
 @pytest.mark.parametrize(("deps", "requires_python", "locks"), EXTRA_CASES[:2])
@@ -437,7 +437,7 @@ def test_poetry_lock_honours_the_extra(
             (project / "poetry.lock").read_text()
         )
     else:
-        assert "ddguard[ddtrace] (" in out and ") depends on ddtrace (>=2.0.0" in out, out
+        assert "ddguard[ddtrace] (" in out and ") depends on ddtrace (>=2.0.1" in out, out
         assert "ddtrace (1.20.19), version solving failed" in out, out
 
 

@@ -175,7 +175,7 @@ def test_pin_that_breaks_here_is_refused_before_pip_resolves_or_downloads(
     assert done.returncode == 1, done.stderr
     lines = done.stderr.splitlines()
     assert lines[0].startswith(REFUSED_312), done.stderr
-    assert "Fix: use ddtrace>=2.0.0" in lines[0]
+    assert "Fix: use ddtrace>=2.0.1" in lines[0]
     assert lines[-1].startswith("ddguard: pip stopped before resolving or downloading anything.")
     assert "DDGUARD_MODE=off" in lines[-1] and "install -i" in lines[-1]
     assert len(lines) == 2 and done.stdout == ""

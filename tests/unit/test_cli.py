@@ -321,7 +321,8 @@ def test_the_console_command_exits_with_mains_code_and_skips_the_last_collection
         with pytest.raises(SystemExit) as exit_info:
             console()
         assert exit_info.value.code == 1
-        assert gc.get_freeze_count() > 0
+        assert not hasattr(gc, "freeze") or gc.get_freeze_count() > 0
     finally:
-        gc.unfreeze()
+        if hasattr(gc, "unfreeze"):
+            gc.unfreeze()
     assert "REFUSED: ddtrace 1.20.19" in capsys.readouterr().out
