@@ -413,7 +413,9 @@ def test_pdm_lock_honours_the_extra(
         assert 'name = "ddtrace" version = "1.20.19"' in _flat((project / "pdm.lock").read_text())
     else:
         # PDM names both sides: the extra's 3.12 rule and the project's pin
-        assert "(from ddguard@" in out and ">=2.0.1" in out and "ddtrace==1.20.19" in out, out
+        # (the rule it names is one of the 3.12 platforms': >=2.0.1 on x86-64, >=2.0.7 on AArch64)
+        assert "(from ddguard@" in out and re.search(r">=2\.0\.\d", out), out
+        assert "ddtrace==1.20.19" in out, out
 
 
 @pytest.mark.parametrize(("deps", "requires_python", "locks"), EXTRA_CASES[:2])
@@ -437,7 +439,8 @@ def test_poetry_lock_honours_the_extra(
             (project / "poetry.lock").read_text()
         )
     else:
-        assert "ddguard[ddtrace] (" in out and ") depends on ddtrace (>=2.0.1" in out, out
+        assert "ddguard[ddtrace] (" in out, out
+        assert re.search(r"\) depends on ddtrace \(>=2\.0\.\d", out), out
         assert "ddtrace (1.20.19), version solving failed" in out, out
 
 
