@@ -11,7 +11,7 @@ versions: rows are computed for manylinux and a current macOS.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
 
@@ -78,48 +78,64 @@ def exclusion_specifier(knowledge: Knowledge, bad: Sequence[Release]) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _exclusion(knowledge: Knowledge, bad: Tuple[Version, ...]) -> str:
+    versions, position, by_major, by_minor = _layout(knowledge)
     bad_versions = set(bad)
-    by_major: Dict[int, List[Version]] = {}
-    by_minor: Dict[Tuple[int, int], List[Version]] = {}
-    for release in knowledge.releases:
-        version = release.version
-        by_major.setdefault(version.major, []).append(version)
-        by_minor.setdefault((version.major, version.minor), []).append(version)
     parts: List[str] = []
-    ordered = list(knowledge.releases)
     # A leading run of excluded releases becomes a lower bound at a final release: a bound
     # naming a pre-release would let pip pick pre-releases everywhere.
     first_ok = next(
-        (
-            i
-            for i, r in enumerate(ordered)
-            if r.version not in bad_versions and not r.version.is_prerelease
-        ),
+        (i for i, v in enumerate(versions) if v not in bad_versions and not v.is_prerelease),
         None,
     )
-    bound: Optional[Version] = None
     if first_ok:
-        bound = ordered[first_ok].version
-        parts.append(f">={bound}")
-        bad_versions -= {r.version for r in ordered[:first_ok]}
+        parts.append(f">={versions[first_ok]}")
+        bad_versions -= set(versions[:first_ok])
+    below = first_ok or 0  # releases are sorted: below the bound means an earlier position
 
     def covered(version: Version) -> bool:
-        return version in bad_versions or (bound is not None and version < bound)
+        return version in bad_versions or position[version] < below
 
-    for major, versions in sorted(by_major.items()):
-        if not any(v in bad_versions for v in versions):
+    for major, in_major in by_major:
+        if not any(v in bad_versions for v in in_major):
             continue
-        if all(covered(v) for v in versions):
+        if all(covered(v) for v in in_major):
             parts.append(f"!={major}.*")
             continue
-        for (m, minor), in_minor in sorted(by_minor.items()):
-            if m != major or not any(v in bad_versions for v in in_minor):
+        for minor, in_minor in by_minor[major]:
+            if not any(v in bad_versions for v in in_minor):
                 continue
             if all(covered(v) for v in in_minor):
                 parts.append(f"!={major}.{minor}.*")
             else:
                 parts.extend(f"!={v}" for v in in_minor if v in bad_versions)
     return ",".join(parts)
+
+
+if TYPE_CHECKING:
+    _Layout = Tuple[
+        Tuple[Version, ...],
+        Dict[Version, int],
+        List[Tuple[int, List[Version]]],
+        Dict[int, List[Tuple[int, List[Version]]]],
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def _layout(knowledge: Knowledge) -> _Layout:
+    """The releases in order, their positions, and grouped by major and by minor (sorted)."""
+    versions = tuple(r.version for r in knowledge.releases)
+    majors: Dict[int, List[Version]] = {}
+    minors: Dict[int, Dict[int, List[Version]]] = {}
+    for version in versions:
+        major, minor = version.major, version.minor
+        majors.setdefault(major, []).append(version)
+        minors.setdefault(major, {}).setdefault(minor, []).append(version)
+    return (
+        versions,
+        {v: i for i, v in enumerate(versions)},
+        sorted(majors.items()),
+        {major: sorted(by_minor.items()) for major, by_minor in minors.items()},
+    )
 
 
 def target_marker(target: Target) -> str:
