@@ -221,3 +221,14 @@ def test_the_host_probe_equals_packaging_sys_tags() -> None:
     assert set(light.platforms) == set(platforms)
     manylinux = [p for p in platforms if p.startswith("manylinux")]
     assert [p for p in light.platforms if p.startswith("manylinux")] == manylinux
+
+
+@pytest.mark.parametrize("arch", ["arm64", "x86_64", "universal2", "i386", "ppc", "ppc64", "intel"])
+def test_mac_platforms_are_packagings(arch: str) -> None:
+    from packaging.tags import mac_platforms as packagings
+
+    from ddguard.target import mac_platforms
+
+    versions = [(10, minor) for minor in range(0, 17)] + [(major, 0) for major in range(11, 27)]
+    for version in versions:
+        assert mac_platforms(version, arch) == list(packagings(version, arch)), version

@@ -11,7 +11,7 @@ versions: rows are computed for manylinux and a current macOS.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
 
@@ -21,8 +21,6 @@ from ddguard.record import Record
 from ddguard.target import Target, limits
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from ddguard.knowledge import Knowledge, Release
 
 
@@ -59,83 +57,76 @@ class Rule(Record):
         return f"ddtrace{self.specifier}; {self.marker.replace(chr(34), quote)}"
 
 
-def excluded(knowledge: Knowledge, target: Target, *, allow_source_build: bool = False) -> List[Release]:
-    """Known releases that do not install and work on ``target``."""
-    keep = {Verdict.COMPATIBLE, Verdict.SOURCE_BUILD} if allow_source_build else {Verdict.COMPATIBLE}
-    bad = {
-        r.version
-        for members in fact_groups(knowledge)
-        if verdict_of(knowledge, members[0], target) not in keep
-        for r in members
-    }
-    return [r for r in knowledge.releases if r.version in bad]
-
-
-def exclusion_specifier(knowledge: Knowledge, bad: Sequence[Release]) -> str:
-    """``!=1.*,!=2.0.*,!=2.1.3``: whole majors, then whole minors, then single releases."""
-    return _exclusion(knowledge, tuple(r.version for r in bad))
-
-
-@functools.lru_cache(maxsize=256)
-def _exclusion(knowledge: Knowledge, bad: Tuple[Version, ...]) -> str:
-    versions, position, by_major, by_minor = _layout(knowledge)
-    bad_versions = set(bad)
-    parts: List[str] = []
-    # A leading run of excluded releases becomes a lower bound at a final release: a bound
-    # naming a pre-release would let pip pick pre-releases everywhere.
-    first_ok = next(
-        (i for i, v in enumerate(versions) if v not in bad_versions and not v.is_prerelease),
-        None,
+def excluded(
+    knowledge: Knowledge, target: Target, *, allow_source_build: bool = False
+) -> FrozenSet[int]:
+    """The positions (in ``knowledge.releases``) of the known releases that do not install
+    and work on ``target``; one verdict per group of releases sharing every fact."""
+    keep = (
+        {Verdict.COMPATIBLE, Verdict.SOURCE_BUILD} if allow_source_build else {Verdict.COMPATIBLE}
     )
-    if first_ok:
-        parts.append(f">={versions[first_ok]}")
-        bad_versions -= set(versions[:first_ok])
-    below = first_ok or 0  # releases are sorted: below the bound means an earlier position
-
-    def covered(version: Version) -> bool:
-        return version in bad_versions or position[version] < below
-
-    for major, in_major in by_major:
-        if not any(v in bad_versions for v in in_major):
-            continue
-        if all(covered(v) for v in in_major):
-            parts.append(f"!={major}.*")
-            continue
-        for minor, in_minor in by_minor[major]:
-            if not any(v in bad_versions for v in in_minor):
-                continue
-            if all(covered(v) for v in in_minor):
-                parts.append(f"!={major}.{minor}.*")
-            else:
-                parts.extend(f"!={v}" for v in in_minor if v in bad_versions)
-    return ",".join(parts)
-
-
-if TYPE_CHECKING:
-    _Layout = Tuple[
-        Tuple[Version, ...],
-        Dict[Version, int],
-        List[Tuple[int, List[Version]]],
-        Dict[int, List[Tuple[int, List[Version]]]],
-    ]
+    return frozenset(
+        position
+        for first, positions in _groups(knowledge)
+        if verdict_of(knowledge, first, target) not in keep
+        for position in positions
+    )
 
 
 @functools.lru_cache(maxsize=8)
-def _layout(knowledge: Knowledge) -> _Layout:
-    """The releases in order, their positions, and grouped by major and by minor (sorted)."""
-    versions = tuple(r.version for r in knowledge.releases)
-    majors: Dict[int, List[Version]] = {}
-    minors: Dict[int, Dict[int, List[Version]]] = {}
-    for version in versions:
-        major, minor = version.major, version.minor
-        majors.setdefault(major, []).append(version)
-        minors.setdefault(major, {}).setdefault(minor, []).append(version)
-    return (
-        versions,
-        {v: i for i, v in enumerate(versions)},
-        sorted(majors.items()),
-        {major: sorted(by_minor.items()) for major, by_minor in minors.items()},
+def _groups(knowledge: Knowledge) -> Tuple[Tuple[Release, Tuple[int, ...]], ...]:
+    position = {id(r): i for i, r in enumerate(knowledge.releases)}
+    return tuple(
+        (members[0], tuple(position[id(r)] for r in members)) for members in fact_groups(knowledge)
     )
+
+
+@functools.lru_cache(maxsize=256)
+def exclusion_specifier(knowledge: Knowledge, bad: FrozenSet[int]) -> str:
+    """``!=1.*,!=2.0.*,!=2.1.3`` for the releases at positions ``bad``: whole majors, then
+    whole minors, then single releases."""
+    releases = knowledge.releases
+    parts: List[str] = []
+    # A leading run of excluded releases becomes a lower bound at a final release: a bound
+    # naming a pre-release would let pip pick pre-releases everywhere.
+    below = next(
+        (i for i, r in enumerate(releases) if i not in bad and not r.version.is_prerelease),
+        len(releases),
+    )
+    if below == len(releases):
+        below = 0
+    if below:
+        parts.append(f">={releases[below].version}")
+
+    def covered(position: int) -> bool:
+        return position in bad or position < below
+
+    for major, in_major in _layout(knowledge):
+        if not any(p in bad and p >= below for _, in_minor in in_major for p in in_minor):
+            continue
+        if all(covered(p) for _, in_minor in in_major for p in in_minor):
+            parts.append(f"!={major}.*")
+            continue
+        for minor, in_minor in in_major:
+            if not any(p in bad and p >= below for p in in_minor):
+                continue
+            if all(covered(p) for p in in_minor):
+                parts.append(f"!={major}.{minor}.*")
+            else:
+                parts.extend(
+                    f"!={releases[p].version}" for p in in_minor if p in bad and p >= below
+                )
+    return ",".join(parts)
+
+
+@functools.lru_cache(maxsize=8)
+def _layout(knowledge: Knowledge) -> List[Tuple[int, List[Tuple[int, List[int]]]]]:
+    """Release positions grouped by major, then minor (both sorted)."""
+    minors: Dict[int, Dict[int, List[int]]] = {}
+    for position, release in enumerate(knowledge.releases):
+        version = release.version
+        minors.setdefault(version.major, {}).setdefault(version.minor, []).append(position)
+    return [(major, sorted(by_minor.items())) for major, by_minor in sorted(minors.items())]
 
 
 def target_marker(target: Target) -> str:
@@ -154,8 +145,9 @@ def rules_for_targets(
     """One rule per target (those that exclude something), conditioned on its own markers."""
     rules = []
     for target in targets:
-        bad = excluded(knowledge, target, allow_source_build=allow_source_build)
-        spec = exclusion_specifier(knowledge, bad)
+        spec = exclusion_specifier(
+            knowledge, excluded(knowledge, target, allow_source_build=allow_source_build)
+        )
         if spec:
             rules.append(Rule(spec, target_marker(target)))
     return rules
@@ -171,7 +163,9 @@ def matrix_rules(knowledge: Knowledge, *, allow_source_build: bool = False) -> L
             target = Target.from_compact("cp%d%d-%s" % (python + (platform.compact,)))
             bad = excluded(knowledge, target, allow_source_build=allow_source_build)
             specs[platform] = exclusion_specifier(knowledge, bad)
-        cpython = f'python_version == "{python[0]}.{python[1]}" and implementation_name == "cpython"'
+        cpython = (
+            f'python_version == "{python[0]}.{python[1]}" and implementation_name == "cpython"'
+        )
         if len(set(specs.values())) == 1:
             spec = next(iter(specs.values()))
             if spec:
@@ -187,7 +181,9 @@ def matrix_rules(knowledge: Knowledge, *, allow_source_build: bool = False) -> L
                     )
                 )
     other = Target.from_compact("pp310-manylinux_x86_64")
-    spec = exclusion_specifier(knowledge, excluded(knowledge, other, allow_source_build=allow_source_build))
+    spec = exclusion_specifier(
+        knowledge, excluded(knowledge, other, allow_source_build=allow_source_build)
+    )
     if spec:
         rules.append(Rule(spec, 'implementation_name != "cpython"'))
     return rules
