@@ -291,7 +291,9 @@ def _dist_infos(site: str) -> Tuple[str, ...]:
         names = os.listdir(site)
     except OSError:
         return ()
-    hits = [n for n in names if n.lower().startswith("ddtrace-") and n.lower().endswith(".dist-info")]
+    hits = [
+        n for n in names if n.lower().startswith("ddtrace-") and n.lower().endswith(".dist-info")
+    ]
 
     def mtime(name: str) -> float:
         try:
@@ -414,12 +416,16 @@ def evaluate(locations: List[Location]) -> Outcome:
     """Judge the ddtrace that ``import ddtrace`` loads (the first location)."""
     from ddguard import knowledge
     from ddguard.evaluate.installed import judge_installed
-    from ddguard.report.words import note, paragraph
     from ddguard.target import Target
 
     host = Target.from_host()
-    notes = tuple(note(n) for n in duplicate_notes(locations))
+    found = duplicate_notes(locations)
     result = judge_installed(knowledge.load(), installed_copy(locations[0]), host)
+    if result is None and not found:
+        return Outcome(COMPATIBLE)
+    from ddguard.report.words import note, paragraph  # words only when there is something to say
+
+    notes = tuple(note(n) for n in found)
     if result is None:
         return Outcome(COMPATIBLE, "", notes)
     return Outcome(result.verdict.value, paragraph(result), notes)

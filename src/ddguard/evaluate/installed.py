@@ -42,8 +42,6 @@ def judge_installed(knowledge: Knowledge, copy: InstalledCopy, host: Target) -> 
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 
-    from ddguard.evaluate.requirement import judge
-
     raw = copy.version or ""
     pin = Pin(
         text=f"ddtrace=={raw}" if raw else "ddtrace",
@@ -73,12 +71,18 @@ def judge_installed(knowledge: Knowledge, copy: InstalledCopy, host: Target) -> 
             own.insert(0, Reason(ReasonCode.NOT_CPYTHON))
         if copy.requires_python:
             try:
-                admits = SpecifierSet(copy.requires_python).contains(host.python_full_str, prereleases=True)
+                admits = SpecifierSet(copy.requires_python).contains(
+                    host.python_full_str, prereleases=True
+                )
             except InvalidSpecifier:
                 admits = True
             if not admits:
                 own.append(
-                    Reason(ReasonCode.REQUIRES_PYTHON, version=version, requires_python=copy.requires_python)
+                    Reason(
+                        ReasonCode.REQUIRES_PYTHON,
+                        version=version,
+                        requires_python=copy.requires_python,
+                    )
                 )
         if own:
             return Result(
@@ -100,17 +104,30 @@ def judge_installed(knowledge: Knowledge, copy: InstalledCopy, host: Target) -> 
             version=version,
             reasons=(Reason(ReasonCode.NOT_IN_DATABASE, version=version, text=raw),),
         )
+    from ddguard.evaluate.release import verdict_of
+
+    # Its dependencies are installed already: the release's own verdict. A source build for
+    # this very interpreter installed works.
+    works = verdict_of(knowledge, release, host, dependencies=False) in _WORKS
+    if works and not tag_reasons:
+        return None  # the common case: nothing more to judge (no fix search)
+    from ddguard.evaluate.requirement import judge
+
     exact = pin._replace(specifier=SpecifierSet(f"=={version.public}"))
-    result = judge(knowledge, exact, host, Options(dependencies=False))  # they are installed
-    if tag_reasons:
-        if result.verdict is Verdict.INCOMPATIBLE:
-            return result._replace(reasons=tag_reasons + result.reasons)
-        return result._replace(
-            verdict=Verdict.INCOMPATIBLE, reasons=tag_reasons, fixes=(_reinstall(copy, raw),), refused=True
-        )
-    if result.verdict in (Verdict.SOURCE_BUILD, Verdict.COMPATIBLE):
-        return None  # a source build for this very interpreter installed: it works
-    return result
+    result = judge(knowledge, exact, host, Options(dependencies=False))
+    if not tag_reasons:
+        return result
+    if result.verdict is Verdict.INCOMPATIBLE:
+        return result._replace(reasons=tag_reasons + result.reasons)
+    return result._replace(
+        verdict=Verdict.INCOMPATIBLE,
+        reasons=tag_reasons,
+        fixes=(_reinstall(copy, raw),),
+        refused=True,
+    )
+
+
+_WORKS = (Verdict.SOURCE_BUILD, Verdict.COMPATIBLE)
 
 
 def _reinstall(copy: InstalledCopy, version: Optional[str]) -> Fix:
@@ -147,7 +164,9 @@ def _tag_mismatch(tag_lines: Tuple[str, ...], host: Target) -> Optional[Reason]:
     if len(digits) >= 2 and digits.isdigit():
         try:
             implementation = Implementation.parse(interpreter[:2])
-            described = Target(implementation, (int(digits[0]), int(digits[1:])), (abi,), (platform,))
+            described = Target(
+                implementation, (int(digits[0]), int(digits[1:])), (abi,), (platform,)
+            )
         except Exception:  # an interpreter code ddguard has no name for
             described = None
     return Reason(ReasonCode.BUILT_FOR_OTHER, text=tag_lines[0], target=described)
