@@ -66,31 +66,41 @@ def fixes(
     """Ways out for a refused (or not compatible) ``release`` — or, when None, for a
     requirement no known release satisfies — in order of preference."""
     works = working(knowledge, target, options)
-    usable = [r for r in knowledge.releases if works(r)]
+    releases = knowledge.releases
+    # Each release is judged only when a fix needs it (judging is memoized per fact group).
+    newest = next((r for r in reversed(releases) if works(r)), None)
     found: List[Fix] = []
     if specifier is not None:
-        inside = [r for r in usable if specifier.contains(r.version, prereleases=True)]
+        inside = [
+            r for r in releases if specifier.contains(r.version, prereleases=True) and works(r)
+        ]
         if inside:
             found.append(
                 Fix(FixKind.NARROW_RANGE, runs=runs(knowledge, inside), newest=inside[-1].version)
             )
-    if usable and release is not None:
+    if newest is not None and release is not None:
         major = release.version.major
-        same_line = [r for r in usable if r.version.major == major]
-        later = [r for r in usable if r.version > release.version]
-        if same_line and same_line[-1].version > release.version:
-            newest = same_line[-1].version
-            found.append(Fix(FixKind.NEWEST_IN_LINE, specifier=f"=={newest}", newest=newest, line=major))
-        elif later:
-            spec = _working_range(knowledge, str(later[0].version), usable[-1], target, works)
-            found.append(Fix(FixKind.MOVE_TO, specifier=spec, newest=usable[-1].version))
+        in_line = next(
+            (r for r in reversed(releases) if r.version.major == major and works(r)), None
+        )
+        if in_line is not None and in_line.version > release.version:
+            version = in_line.version
+            found.append(
+                Fix(FixKind.NEWEST_IN_LINE, specifier=f"=={version}", newest=version, line=major)
+            )
         else:
-            newest = usable[-1].version
-            found.append(Fix(FixKind.NEWEST, specifier=f"=={newest}", newest=newest))
-    elif usable and not found:
-        floor = _line_floor(knowledge, usable[-1])
-        spec = _working_range(knowledge, floor, usable[-1], target, works)
-        found.append(Fix(FixKind.MOVE_TO, specifier=spec, newest=usable[-1].version))
+            later = next((r for r in releases if r.version > release.version and works(r)), None)
+            if later is not None:
+                spec = _working_range(knowledge, str(later.version), newest, target, works)
+                found.append(Fix(FixKind.MOVE_TO, specifier=spec, newest=newest.version))
+            else:
+                found.append(
+                    Fix(FixKind.NEWEST, specifier=f"=={newest.version}", newest=newest.version)
+                )
+    elif newest is not None and not found:
+        floor = _line_floor(knowledge, newest)
+        spec = _working_range(knowledge, floor, newest, target, works)
+        found.append(Fix(FixKind.MOVE_TO, specifier=spec, newest=newest.version))
     if release is not None and not source_build:
         pythons = working_pythons(knowledge, release, target, options)
         if pythons:
@@ -132,7 +142,14 @@ def newest_in_line_fix(
     )
     if newest is None:
         return ()
-    return (Fix(FixKind.NEWEST_IN_LINE, specifier=f"=={newest.version}", newest=newest.version, line=major),)
+    return (
+        Fix(
+            FixKind.NEWEST_IN_LINE,
+            specifier=f"=={newest.version}",
+            newest=newest.version,
+            line=major,
+        ),
+    )
 
 
 def _supported(knowledge: Knowledge, release: Release) -> bool:
@@ -140,7 +157,9 @@ def _supported(knowledge: Knowledge, release: Release) -> bool:
     return line is None or line.level is not SupportLevel.EOL
 
 
-def _working_range(knowledge: Knowledge, low: str, newest: Release, target: Target, works: Works) -> str:
+def _working_range(
+    knowledge: Knowledge, low: str, newest: Release, target: Target, works: Works
+) -> str:
     """``>=low``, bounded above when an installer would otherwise pick a newer release that
     does not work on the target (4.x on i686): a suggestion must pass itself."""
     candidates = [f">={low}"]
@@ -182,7 +201,9 @@ def working_pythons(
         same_place = (platform_os(platform), platform_arch(platform)) == (target.os, target.arch)
         if same_place or platform in platforms:  # or universal2 on arm64
             minors.add(minor)
-    found = [m for m in sorted(minors) if passes(knowledge, release, target.with_python(m), options)]
+    found = [
+        m for m in sorted(minors) if passes(knowledge, release, target.with_python(m), options)
+    ]
     return merge_minors(found)
 
 
