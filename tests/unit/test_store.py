@@ -443,3 +443,19 @@ def test_status_is_stale_after_90_days(cache):
 def test_an_update_under_ddguard_db_says_that_loading_still_prefers_it(cache, monkeypatch):
     monkeypatch.setenv("DDGUARD_DB", str(EMBEDDED))
     assert from_index(index_document()).environment_override == str(EMBEDDED)
+
+
+def test_an_embedded_snapshot_fetched_after_the_user_copy_is_used(cache):
+    """After an upgrade of ddguard, an old `db update` copy no longer hides newer data."""
+    snap = json.loads(EMBEDDED.read_text("utf-8"))
+    old = dict(snap, fetched="2020-01-01", releases=snap["releases"][:-1])
+    install(cache, json.dumps(old).encode())
+    assert knowledge.load().info.kind is DatabaseKind.EMBEDDED
+    assert store.status().kind is DatabaseKind.EMBEDDED
+    knowledge.load.cache_clear()
+    same_day = dict(old, fetched=snap["fetched"])
+    install(cache, json.dumps(same_day).encode())
+    assert knowledge.load().info.kind is DatabaseKind.USER
+    assert knowledge.load().newest.version < knowledge.read_database(
+        str(EMBEDDED), DatabaseKind.EMBEDDED
+    ).newest.version

@@ -130,16 +130,30 @@ def data_path(name: str) -> str:
 
 def chosen_database(path: Optional[str] = None) -> Tuple[str, DatabaseKind]:
     """The database :func:`load` reads: ``path``, else ``$DDGUARD_DB``, else the user copy
-    when there is one, else the embedded snapshot."""
+    when there is one and the embedded snapshot was not fetched after it (an upgrade of
+    ddguard brings newer data than an old ``db update``), else the embedded snapshot."""
     if path:
         return path, DatabaseKind.FILE
     override = os.environ.get("DDGUARD_DB")
     if override:
         return override, DatabaseKind.ENVIRONMENT
     user = user_database_path()
-    if os.path.exists(user):
-        return user, DatabaseKind.USER
-    return data_path("releases.json"), DatabaseKind.EMBEDDED
+    embedded = data_path("releases.json")
+    if not os.path.exists(user):
+        return embedded, DatabaseKind.EMBEDDED
+    user_fetched = _fetched(user)
+    embedded_fetched = _fetched(embedded)
+    if user_fetched and embedded_fetched and embedded_fetched > user_fetched:
+        return embedded, DatabaseKind.EMBEDDED
+    return user, DatabaseKind.USER  # a damaged copy is read and reported, with the way out
+
+
+def _fetched(path: str) -> Optional[str]:
+    """The snapshot's fetch date; None when the file cannot say."""
+    try:
+        return parse_head(read_json(path)).fetched
+    except (OSError, InvalidDocument):
+        return None
 
 
 @functools.lru_cache(maxsize=None)
