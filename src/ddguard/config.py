@@ -5,12 +5,14 @@ is :mod:`ddguard.environment`)."""
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple
 
 from ddguard.environment import cache_dir, integrations_setting, mode_problem, mode_value, skipped
 from ddguard.errors import InputError
-from ddguard.model import Mode
 from ddguard.record import Record
+
+if TYPE_CHECKING:
+    from ddguard.model import Mode
 
 __all__ = [
     "ProjectConfig",
@@ -36,11 +38,15 @@ HATCH_HOOK_KEYS = (
 
 def mode(environ: Optional[Mapping[str, str]] = None) -> Mode:
     """``DDGUARD_MODE`` as a :class:`~ddguard.model.Mode` (see :mod:`ddguard.environment`)."""
+    from ddguard.model import Mode  # the build hooks read the config without the model
+
     return Mode(mode_value(environ))
 
 
 def parse_mode(text: str) -> Mode:
     """A mode given by a caller (``ddguard.require(mode=...)``): InputError when unknown."""
+    from ddguard.model import Mode
+
     try:
         return Mode(text.strip().lower())
     except ValueError:
