@@ -234,6 +234,20 @@ def section(text: str, name: str) -> Optional[str]:
     return None
 
 
+def metadata_string(text: str, path: str, key: str) -> Optional[str]:
+    """``key`` of the lock's top-level ``[metadata]`` table (its Python range, as the locker
+    wrote it); None when absent, QuotingError naming the line when it is not a string."""
+    body = section(text, "metadata")
+    if body is None:
+        return None
+    line = text.count("\n", 0, text.find(body)) + 1
+    metadata = load_toml(body, path, first_line=line).get("metadata", {})
+    value = metadata.get(key) if isinstance(metadata, dict) else None
+    if value is not None and not isinstance(value, str):
+        raise QuotingError(f"{key} must be a string, not {describe(value)}", path, line)
+    return value
+
+
 def tags(files: Sequence[str]) -> Tuple[str, ...]:
     found: List[str] = []
     for name in files:

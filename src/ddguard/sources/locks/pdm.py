@@ -15,11 +15,11 @@ from ddguard.sources.locks.blocks import (
     lock_scan,
     locked_pin,
     mentioned_blocks,
-    section,
+    metadata_string,
 )
 from ddguard.sources.names import DDTRACE, Names, wanted
 from ddguard.sources.requirement import file_reference
-from ddguard.sources.text import LOCK_LIMIT, QuotingError, describe, load_toml, read_text
+from ddguard.sources.text import LOCK_LIMIT, read_text
 
 _DEP_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -62,7 +62,7 @@ def read_pdm_lock(path: str, names: Names = DDTRACE) -> Scan:
                 reference=_reference(block),
             )
         )
-    return lock_scan(path, pins, _python(text, path))
+    return lock_scan(path, pins, metadata_string(text, path, "requires_python"))
 
 
 def _reference(block: Block) -> Optional[Reference]:
@@ -80,18 +80,6 @@ def _reference(block: Block) -> Optional[Reference]:
             if reference.version is None:
                 found = reference
     return found
-
-
-def _python(text: str, path: str) -> Optional[str]:
-    body = section(text, "metadata")
-    if body is None:
-        return None
-    line = text.count("\n", 0, text.find(body)) + 1
-    metadata = load_toml(body, path, first_line=line).get("metadata", {})
-    value = metadata.get("requires_python") if isinstance(metadata, dict) else None
-    if value is not None and not isinstance(value, str):
-        raise QuotingError(f"requires_python must be a string, not {describe(value)}", path, line)
-    return value
 
 
 class PdmLockReader(Reader):

@@ -14,11 +14,12 @@ from ddguard.sources.locks.blocks import (
     lock_scan,
     locked_pin,
     mentioned_blocks,
+    metadata_string,
     section,
 )
 from ddguard.sources.names import DDTRACE, Names, wanted
 from ddguard.sources.poetry import poetry_specifier
-from ddguard.sources.text import LOCK_LIMIT, QuotingError, describe, load_toml, read_text
+from ddguard.sources.text import LOCK_LIMIT, read_text
 
 
 def read_poetry_lock(path: str, names: Names = DDTRACE) -> Scan:
@@ -88,16 +89,9 @@ def _reference(source: Dict[str, Any]) -> Optional[Reference]:
 
 
 def _python(text: str, path: str) -> Optional[str]:
-    body = section(text, "metadata")
-    if body is None:
-        return None
-    line = text.count("\n", 0, text.find(body)) + 1
-    metadata = load_toml(body, path, first_line=line).get("metadata", {})
-    value = metadata.get("python-versions") if isinstance(metadata, dict) else None
+    value = metadata_string(text, path, "python-versions")
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise QuotingError(f"python-versions must be a string, not {describe(value)}", path, line)
     try:
         return poetry_specifier(value) or None
     except ValueError:
