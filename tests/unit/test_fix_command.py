@@ -174,8 +174,8 @@ def test_lock_files_are_named_with_the_command_that_refreshes_them(tmp_path: Pat
 
 
 def test_files_outside_the_project_are_never_edited(tmp_path: Path) -> None:
-    outside = write(tmp_path / "shared", {"base.txt": "ddtrace==1.20.19\n"})
-    root = write(tmp_path / "p", {"requirements.txt": "-r ../shared/base.txt\n"})
+    outside = write(tmp_path / "elsewhere", {"base.txt": "ddtrace==1.20.19\n"})
+    root = write(tmp_path / "p", {"requirements.txt": "-r ../elsewhere/base.txt\n"})
     code, out, _ = run(root, "fix", *TARGET)
     assert code == 1 and "outside the project" in out
     assert (outside / "base.txt").read_text() == "ddtrace==1.20.19\n"
