@@ -41,7 +41,7 @@ def override(tmp_path, monkeypatch):
 
 
 def load_uncached():
-    return knowledge.read_database(*knowledge.chosen_database())
+    return knowledge.read_chosen()
 
 
 def refused(path: Path) -> str:

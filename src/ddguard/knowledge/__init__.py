@@ -40,6 +40,7 @@ __all__ = [
     "data_path",
     "from_documents",
     "load",
+    "read_chosen",
     "read_database",
     "user_database_path",
 ]
@@ -129,40 +130,45 @@ def data_path(name: str) -> str:
 
 
 def chosen_database(path: Optional[str] = None) -> Tuple[str, DatabaseKind]:
-    """The database :func:`load` reads: ``path``, else ``$DDGUARD_DB``, else the user copy
-    when there is one and the embedded snapshot was not fetched after it (an upgrade of
-    ddguard brings newer data than an old ``db update``), else the embedded snapshot."""
+    """Where :func:`load` looks first: ``path``, else ``$DDGUARD_DB``, else the user copy
+    when there is one, else the embedded snapshot (:func:`read_chosen` then prefers an
+    embedded snapshot fetched after the user copy)."""
     if path:
         return path, DatabaseKind.FILE
     override = os.environ.get("DDGUARD_DB")
     if override:
         return override, DatabaseKind.ENVIRONMENT
     user = user_database_path()
-    embedded = data_path("releases.json")
-    if not os.path.exists(user):
-        return embedded, DatabaseKind.EMBEDDED
-    user_fetched = _fetched(user)
-    embedded_fetched = _fetched(embedded)
-    if user_fetched and embedded_fetched and embedded_fetched > user_fetched:
-        return embedded, DatabaseKind.EMBEDDED
-    return user, DatabaseKind.USER  # a damaged copy is read and reported, with the way out
-
-
-def _fetched(path: str) -> Optional[str]:
-    """The snapshot's fetch date; None when the file cannot say."""
-    try:
-        return parse_head(read_json(path)).fetched
-    except (OSError, InvalidDocument):
-        return None
+    if os.path.exists(user):
+        return user, DatabaseKind.USER
+    return data_path("releases.json"), DatabaseKind.EMBEDDED
 
 
 @functools.lru_cache(maxsize=None)
 def load(path: Optional[str] = None) -> Knowledge:
-    """The database: ``path``, else ``$DDGUARD_DB``, else the user copy, else the embedded
-    one. Cached: the same object for the life of the process (``load.cache_clear()`` after
-    an update in this process)."""
+    """The database :func:`read_chosen` picks. Cached: the same object for the life of the
+    process (``load.cache_clear()`` after an update in this process)."""
+    return read_chosen(path)
+
+
+def read_chosen(path: Optional[str] = None) -> Knowledge:
+    """The database at :func:`chosen_database` (uncached), except that a user copy is passed
+    over for the embedded snapshot when that was fetched after it: an upgrade of ddguard
+    brings newer data than an old ``db update``. A damaged copy is reported, with the way out."""
     chosen, kind = chosen_database(path)
-    return read_database(chosen, kind)
+    knowledge = read_database(chosen, kind)
+    if kind is DatabaseKind.USER and _embedded_fetched() > knowledge.info.fetched:
+        return read_database(data_path("releases.json"), DatabaseKind.EMBEDDED)
+    return knowledge
+
+
+@functools.lru_cache(maxsize=None)
+def _embedded_fetched() -> str:
+    """The embedded snapshot's fetch date ("" when it cannot say: the user copy is used)."""
+    try:
+        return parse_head(read_json(data_path("releases.json"))).fetched
+    except (OSError, InvalidDocument):
+        return ""
 
 
 def read_database(path: str, kind: DatabaseKind) -> Knowledge:

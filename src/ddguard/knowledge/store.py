@@ -27,10 +27,10 @@ from ddguard.knowledge import (
     DatabaseKind,
     Knowledge,
     build,
-    chosen_database,
     data_path,
     files,
     load,
+    read_chosen,
     read_database,
     user_database_path,
 )
@@ -351,7 +351,7 @@ def reset(
 
 def status(today: Optional[datetime.date] = None) -> Status:
     """The database loading would use now; DatabaseError (with the way out) when broken."""
-    db = read_database(*chosen_database())
+    db = read_chosen()
     fetched = datetime.date.fromisoformat(db.info.fetched)
     return Status(
         path=db.info.path,
