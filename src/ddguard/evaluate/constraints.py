@@ -21,7 +21,7 @@ from ddguard.record import Record
 from ddguard.target import Target, limits
 
 if TYPE_CHECKING:
-    from ddguard.knowledge import Knowledge, Release
+    from ddguard.knowledge import Knowledge
 
 
 class Platform(Record):
@@ -65,19 +65,12 @@ def excluded(
     keep = (
         {Verdict.COMPATIBLE, Verdict.SOURCE_BUILD} if allow_source_build else {Verdict.COMPATIBLE}
     )
+    releases = knowledge.releases
     return frozenset(
         position
-        for first, positions in _groups(knowledge)
-        if verdict_of(knowledge, first, target) not in keep
+        for positions in fact_groups(knowledge)
+        if verdict_of(knowledge, releases[positions[0]], target) not in keep
         for position in positions
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _groups(knowledge: Knowledge) -> Tuple[Tuple[Release, Tuple[int, ...]], ...]:
-    position = {id(r): i for i, r in enumerate(knowledge.releases)}
-    return tuple(
-        (members[0], tuple(position[id(r)] for r in members)) for members in fact_groups(knowledge)
     )
 
 
@@ -91,10 +84,8 @@ def exclusion_specifier(knowledge: Knowledge, bad: FrozenSet[int]) -> str:
     # naming a pre-release would let pip pick pre-releases everywhere.
     below = next(
         (i for i, r in enumerate(releases) if i not in bad and not r.version.is_prerelease),
-        len(releases),
+        0,  # none: no bound
     )
-    if below == len(releases):
-        below = 0
     if below:
         parts.append(f">={releases[below].version}")
 

@@ -136,16 +136,13 @@ def fact_group(knowledge: Knowledge, release: Release) -> int:
     return _fact_groups(knowledge)[release.version]
 
 
-def fact_groups(knowledge: Knowledge) -> Tuple[Tuple[Release, ...], ...]:
-    """The releases grouped by :func:`fact_group`, in release order within each group."""
-    return _members(knowledge)
-
-
 @functools.lru_cache(maxsize=8)
-def _members(knowledge: Knowledge) -> Tuple[Tuple[Release, ...], ...]:
-    groups: Dict[int, List[Release]] = {}
-    for release in knowledge.releases:
-        groups.setdefault(fact_group(knowledge, release), []).append(release)
+def fact_groups(knowledge: Knowledge) -> Tuple[Tuple[int, ...], ...]:
+    """The positions in ``knowledge.releases`` grouped by :func:`fact_group`, in release
+    order within each group."""
+    groups: Dict[int, List[int]] = {}
+    for position, release in enumerate(knowledge.releases):
+        groups.setdefault(fact_group(knowledge, release), []).append(position)
     return tuple(tuple(members) for members in groups.values())
 
 
