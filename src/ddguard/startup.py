@@ -415,12 +415,19 @@ def write_cache(key: str, outcome: Outcome) -> None:
 def evaluate(locations: List[Location]) -> Outcome:
     """Judge the ddtrace that ``import ddtrace`` loads (the first location)."""
     from ddguard import knowledge
-    from ddguard.evaluate.installed import judge_installed
+    from ddguard.evaluate.installed import fits, judge_installed
     from ddguard.target import Target
 
     host = Target.from_host()
     found = duplicate_notes(locations)
-    result = judge_installed(knowledge.load(), installed_copy(locations[0]), host)
+    first = locations[0]
+    if not found and first.version and first.dist_info:
+        # The common case, decided from the installed release's row alone.
+        one = knowledge.load_one(first.version)
+        tags = tuple(wheel_tags(first.dist_info))
+        if one is not None and fits(one, first.version, tags, host):
+            return Outcome(COMPATIBLE)
+    result = judge_installed(knowledge.load(), installed_copy(first), host)
     if result is None and not found:
         return Outcome(COMPATIBLE)
     from ddguard.report.words import note, paragraph  # words only when there is something to say

@@ -38,6 +38,7 @@ from ddguard.knowledge.dependencies import (
     load,
     normal_version,
 )
+from ddguard.knowledge.requires_python import admits
 from ddguard.model import Missing, MissingWheel
 from ddguard.record import Record
 
@@ -365,14 +366,14 @@ def _choose(data: DependencyData, name: str, spec: SpecifierSet, target: Target)
     assert package is not None
     python = target.python_full_str
 
-    def admits(release: DependencyRelease) -> bool:
-        return release.requires_python is None or _admits(release.requires_python, python)
+    def runs_here(release: DependencyRelease) -> bool:
+        return release.requires_python is None or admits(release.requires_python, python)
 
     def has_file(release: DependencyRelease) -> bool:
-        return admits(release) and (release.sdist or data.has_wheel(release.tag_set, target))
+        return runs_here(release) and (release.sdist or data.has_wheel(release.tag_set, target))
 
     def has_wheel(release: DependencyRelease) -> bool:
-        return admits(release) and data.has_wheel(release.tag_set, target)
+        return runs_here(release) and data.has_wheel(release.tag_set, target)
 
     return _Choice(_pip_pick(data, name, spec, has_file), _pip_pick(data, name, spec, has_wheel))
 
@@ -432,11 +433,3 @@ def _version(text: str) -> Optional[Version]:
         return None
 
 
-@functools.lru_cache(maxsize=4096)
-def _admits(requires_python: str, python_full_version: str) -> bool:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    try:
-        return SpecifierSet(requires_python).contains(python_full_version, prereleases=True)
-    except InvalidSpecifier:  # pip ignores a Requires-Python it cannot read
-        return True

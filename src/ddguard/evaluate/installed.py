@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional, Tuple
 
+from ddguard.knowledge.requires_python import admits
 from ddguard.model import (
     Fix,
     FixKind,
@@ -23,7 +24,7 @@ from ddguard.record import Record
 from ddguard.target import Implementation, Target
 
 if TYPE_CHECKING:
-    from ddguard.knowledge import Knowledge
+    from ddguard.knowledge import Knowledge, Release
 
 
 class InstalledCopy(Record):
@@ -39,7 +40,7 @@ class InstalledCopy(Record):
 
 def judge_installed(knowledge: Knowledge, copy: InstalledCopy, host: Target) -> Optional[Result]:
     """The Result for the installed ddtrace on ``host``; None when there is nothing to say."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.specifiers import SpecifierSet
     from packaging.version import InvalidVersion, Version
 
     raw = copy.version or ""
@@ -69,21 +70,14 @@ def judge_installed(knowledge: Knowledge, copy: InstalledCopy, host: Target) -> 
         own = list(tag_reasons)
         if host.implementation is not Implementation.CPYTHON:
             own.insert(0, Reason(ReasonCode.NOT_CPYTHON))
-        if copy.requires_python:
-            try:
-                admits = SpecifierSet(copy.requires_python).contains(
-                    host.python_full_str, prereleases=True
+        if copy.requires_python and not admits(copy.requires_python, host.python_full_str):
+            own.append(
+                Reason(
+                    ReasonCode.REQUIRES_PYTHON,
+                    version=version,
+                    requires_python=copy.requires_python,
                 )
-            except InvalidSpecifier:
-                admits = True
-            if not admits:
-                own.append(
-                    Reason(
-                        ReasonCode.REQUIRES_PYTHON,
-                        version=version,
-                        requires_python=copy.requires_python,
-                    )
-                )
+            )
         if own:
             return Result(
                 pin=pin,
@@ -104,12 +98,7 @@ def judge_installed(knowledge: Knowledge, copy: InstalledCopy, host: Target) -> 
             version=version,
             reasons=(Reason(ReasonCode.NOT_IN_DATABASE, version=version, text=raw),),
         )
-    from ddguard.evaluate.release import verdict_of
-
-    # Its dependencies are installed already: the release's own verdict. A source build for
-    # this very interpreter installed works.
-    works = verdict_of(knowledge, release, host, dependencies=False) in _WORKS
-    if works and not tag_reasons:
+    if release_works(knowledge, release, host) and not tag_reasons:
         return None  # the common case: nothing more to judge (no fix search)
     from ddguard.evaluate.requirement import judge
 
@@ -125,6 +114,28 @@ def judge_installed(knowledge: Knowledge, copy: InstalledCopy, host: Target) -> 
         fixes=(_reinstall(copy, raw),),
         refused=True,
     )
+
+
+def fits(knowledge: Knowledge, version: str, wheel_tags: Tuple[str, ...], host: Target) -> bool:
+    """Whether :func:`judge_installed` has nothing to say about a copy of release
+    ``version`` (as its metadata spells it) with these WHEEL tags, decided from that
+    release alone (``knowledge`` may hold only that one: :func:`ddguard.knowledge.load_one`).
+    False means: ask :func:`judge_installed`."""
+    release = knowledge.release_named(version)
+    return (
+        release is not None
+        and release_works(knowledge, release, host)
+        and _tag_mismatch(wheel_tags, host) is None
+    )
+
+
+def release_works(knowledge: Knowledge, release: Release, host: Target) -> bool:
+    """Whether the installed release runs on ``host`` by its own verdict: its dependencies
+    are installed already, and a source build for this very interpreter that got
+    installed works."""
+    from ddguard.evaluate.release import verdict_of
+
+    return verdict_of(knowledge, release, host, dependencies=False) in _WORKS
 
 
 _WORKS = (Verdict.SOURCE_BUILD, Verdict.COMPATIBLE)

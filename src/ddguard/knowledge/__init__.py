@@ -40,6 +40,7 @@ __all__ = [
     "data_path",
     "from_documents",
     "load",
+    "load_one",
     "read_chosen",
     "read_database",
     "user_database_path",
@@ -105,6 +106,10 @@ class Knowledge:
     def release(self, version: Version) -> Optional[Release]:
         return self._by_version.get(version)
 
+    def release_named(self, version: str) -> Optional[Release]:
+        """The release the snapshot spells ``version`` (``"2.21.12"``)."""
+        return next((r for r in self.releases if str(r.version) == version), None)
+
     def line(self, version: Version) -> Optional[ReleaseLine]:
         return self._by_major.get(version.major)
 
@@ -151,14 +156,26 @@ def load(path: Optional[str] = None) -> Knowledge:
     return read_chosen(path)
 
 
-def read_chosen(path: Optional[str] = None) -> Knowledge:
+def load_one(version: str) -> Optional[Knowledge]:
+    """The database :func:`load` reads holding only the release spelled ``version`` (its
+    other rows unread): what the startup check needs to judge an installed release. None
+    when the snapshot does not list that spelling once (then :func:`load` answers)."""
+    if load.cache_info().currsize:  # loaded already in this process
+        whole = load()
+        release = whole.release_named(version)
+        return Knowledge((release,), whole.lines, whole.info, whole.cpython_minors) if release else None
+    chosen = read_chosen(only=version)
+    return chosen if chosen.releases else None
+
+
+def read_chosen(path: Optional[str] = None, *, only: Optional[str] = None) -> Knowledge:
     """The database at :func:`chosen_database` (uncached), except that a user copy is passed
     over for the embedded snapshot when that was fetched after it: an upgrade of ddguard
     brings newer data than an old ``db update``. A damaged copy is reported, with the way out."""
     chosen, kind = chosen_database(path)
-    knowledge = read_database(chosen, kind)
+    knowledge = read_database(chosen, kind, only=only)
     if kind is DatabaseKind.USER and _embedded_fetched() > knowledge.info.fetched:
-        return read_database(data_path("releases.json"), DatabaseKind.EMBEDDED)
+        return read_database(data_path("releases.json"), DatabaseKind.EMBEDDED, only=only)
     return knowledge
 
 
@@ -171,8 +188,9 @@ def _embedded_fetched() -> str:
         return ""
 
 
-def read_database(path: str, kind: DatabaseKind) -> Knowledge:
-    """The database at ``path`` (uncached); DatabaseError naming the file and the way out."""
+def read_database(path: str, kind: DatabaseKind, *, only: Optional[str] = None) -> Knowledge:
+    """The database at ``path`` (uncached); DatabaseError naming the file and the way out.
+    With ``only``, just the release spelled so (see :func:`~ddguard.knowledge.releases.parse_releases`)."""
     try:
         document = read_json(path)
     except OSError as exc:
@@ -181,7 +199,7 @@ def read_database(path: str, kind: DatabaseKind) -> Knowledge:
         ) from None
     except InvalidDocument as exc:
         raise DatabaseError(f"{describe(path, kind)} is not usable: {exc}{way_out(kind)}") from None
-    return from_documents(document, None, path, kind is DatabaseKind.EMBEDDED, kind=kind)
+    return from_documents(document, None, path, kind is DatabaseKind.EMBEDDED, kind=kind, only=only)
 
 
 def from_documents(
@@ -192,6 +210,7 @@ def from_documents(
     *,
     kind: Optional[DatabaseKind] = None,
     lines_doc: Any = None,
+    only: Optional[str] = None,
 ) -> Knowledge:
     """A Knowledge from parsed documents (:func:`build`), or DatabaseError naming ``path``
     and the way out. ``policy_doc`` is accepted for callers of the former signature; the
@@ -199,17 +218,24 @@ def from_documents(
     del policy_doc
     kind = kind or (DatabaseKind.EMBEDDED if embedded else DatabaseKind.FILE)
     try:
-        return build(releases_doc, path, kind, lines_doc)
+        return build(releases_doc, path, kind, lines_doc, only=only)
     except InvalidDocument as exc:
         raise DatabaseError(f"{describe(path, kind)} is not usable: {exc}{way_out(kind)}") from None
 
 
-def build(releases_doc: Any, path: str, kind: DatabaseKind, lines_doc: Any = None) -> Knowledge:
+def build(
+    releases_doc: Any,
+    path: str,
+    kind: DatabaseKind,
+    lines_doc: Any = None,
+    *,
+    only: Optional[str] = None,
+) -> Knowledge:
     """A Knowledge from a snapshot document and the line facts in ``lines_doc``, else the
     snapshot's own ``derived`` part, else ``data/lines.json``; InvalidDocument (a sentence
     that does not name the file) when either is damaged."""
     head = parse_head(releases_doc)
-    releases = parse_releases(releases_doc)
+    releases = parse_releases(releases_doc, only)
     if lines_doc is None and isinstance(releases_doc, dict):
         lines_doc = releases_doc.get("derived")
     if lines_doc is None:

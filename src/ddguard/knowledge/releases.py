@@ -25,10 +25,10 @@ from ddguard.knowledge.document import (
     is_date,
     shown,
 )
+from ddguard.knowledge.requires_python import admits, readable
 from ddguard.record import Record
 
 if TYPE_CHECKING:
-    from packaging.specifiers import SpecifierSet
     from packaging.tags import Tag
 
 SCHEMA = 1
@@ -49,7 +49,7 @@ class Release(Record):
 
     def admits_python(self, python_full_version: str) -> bool:
         """Whether Requires-Python admits this Python (no Requires-Python admits all)."""
-        return self.requires_python is None or _admits(self.requires_python, python_full_version)
+        return self.requires_python is None or admits(self.requires_python, python_full_version)
 
     def wheel_tags(self) -> FrozenSet[Tag]:
         return expand_tags(self.wheel_files)
@@ -93,8 +93,10 @@ def parse_head(document: Any) -> SnapshotHead:
     )
 
 
-def parse_releases(document: Any) -> Tuple[Release, ...]:
-    """Every release of a snapshot document, sorted by version."""
+def parse_releases(document: Any, only: Optional[str] = None) -> Tuple[Release, ...]:
+    """Every release of a snapshot document, sorted by version; with ``only``, the one
+    release whose version the document spells so (none when it lists it twice), the other
+    rows unread."""
     doc = expect_object(document, "the document")
     tags = expect_list(field(doc, "tags", "the document"), "'tags'")
     for number, tag in enumerate(tags):
@@ -112,6 +114,10 @@ def parse_releases(document: Any) -> Tuple[Release, ...]:
     rows = expect_list(field(doc, "releases", "the document"), "'releases'")
     if not rows:
         raise InvalidDocument("it lists no release")
+    if only is not None:
+        rows = [row for row in rows if type(row) is list and row and row[0] == only]
+        if len(rows) != 1:
+            return ()
     releases = [_release(row, number, tag_sets) for number, row in enumerate(rows)]
     if any(a.version >= b.version for a, b in zip(releases, releases[1:])):
         releases.sort(key=lambda r: r.version)
@@ -119,12 +125,10 @@ def parse_releases(document: Any) -> Tuple[Release, ...]:
             if a.version == b.version:
                 raise InvalidDocument(f"it lists release {a.version} twice")
     for text in {r.requires_python for r in releases if r.requires_python is not None}:
-        try:
-            _specifier(text)
-        except ValueError:
+        if not readable(text):
             raise InvalidDocument(
                 f"Requires-Python {shown(text)} of a release is not a version specifier"
-            ) from None
+            )
     return tuple(releases)
 
 
@@ -199,23 +203,6 @@ def expand_tags(files: Tuple[str, ...]) -> FrozenSet[Tag]:
     from packaging.tags import parse_tag
 
     return frozenset(tag for name in files for tag in parse_tag(name))
-
-
-@functools.lru_cache(maxsize=None)
-def _specifier(text: str) -> SpecifierSet:
-    """Requires-Python as a specifier; ValueError (InvalidSpecifier) when it is none."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    try:
-        return SpecifierSet(text)
-    except InvalidSpecifier:
-        # Old uploads carry Requires-Python such as ">=2.7, !=3.0.*": tolerate the spaces.
-        return SpecifierSet(",".join(part.strip() for part in text.split(",")))
-
-
-@functools.lru_cache(maxsize=None)
-def _admits(requires_python: str, python_full_version: str) -> bool:
-    return _specifier(requires_python).contains(python_full_version, prereleases=True)
 
 
 def by_version(releases: Tuple[Release, ...]) -> Dict[Version, Release]:
