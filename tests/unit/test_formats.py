@@ -11,16 +11,8 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 import ddguard
-from ddguard.model import (
-    FindingCase,
-    FindingKind,
-    IntegrationFinding,
-    Note,
-    NoteCode,
-    Origin,
-    OriginKind,
-    Pin,
-)
+from ddguard.model import Note, NoteCode, Origin, OriginKind, Pin
+from ddguard.model.findings import FindingCase, FindingKind, IntegrationFinding
 from ddguard.report import (
     Format,
     Style,

@@ -17,7 +17,8 @@ from ddguard import sources
 from ddguard.evaluate import integrations
 from ddguard.evaluate.integrations import findings_for, known_packages, pin_findings
 from ddguard.knowledge import integrations as integration_data
-from ddguard.model import FindingCase, FindingKind, Note, NoteCode, Origin, OriginKind
+from ddguard.model import Note, NoteCode, Origin, OriginKind
+from ddguard.model.findings import FindingCase, FindingKind
 from ddguard.report.words import finding as sentence
 from ddguard.report.words import note, source
 from ddguard.sources import installed

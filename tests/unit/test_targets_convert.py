@@ -10,7 +10,7 @@ from typing import Optional, Tuple
 
 import pytest
 
-from ddguard.model import TargetDeclaration, TargetKind
+from ddguard.model.deployment import TargetDeclaration, TargetKind
 from ddguard.sources.targets import to_target
 from ddguard.target import Arch, Implementation, Libc, Os, Target
 

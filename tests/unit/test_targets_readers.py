@@ -9,7 +9,8 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 from targets_corpus import python_text
 
-from ddguard.model import Discovery, NoteCode
+from ddguard.model import NoteCode
+from ddguard.model.deployment import Discovery
 from ddguard.sources.targets import discover
 
 Short = Tuple[str, str, str, str, str]  # source, python, os, arch, libc

@@ -17,17 +17,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ddguard.model import (
-    FindingCase,
-    FindingKind,
-    IntegrationFinding,
-    Note,
-    NoteCode,
-    Origin,
-    OriginKind,
-    Pin,
-    Report,
-)
+from ddguard.model import Note, NoteCode, Origin, OriginKind, Pin, Report
+from ddguard.model.findings import FindingCase, FindingKind, IntegrationFinding
 
 if TYPE_CHECKING:
     from ddguard.knowledge.integrations import IntegrationData, PackageRange

@@ -9,7 +9,8 @@ import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, TextIO, Tuple
 
-from ddguard.model import IntegrationFinding, MissingWheel, Note, Origin, Report, Result
+from ddguard.model import MissingWheel, Note, Origin, Report, Result
+from ddguard.model.findings import IntegrationFinding
 from ddguard.record import Record
 from ddguard.report import words
 from ddguard.report.words import clean, paragraph

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Sequence
 from ddguard.report.words import clean, path, target
 
 if TYPE_CHECKING:
-    from ddguard.model import FixPlan
+    from ddguard.model.fixes import FixPlan
 
 NOTES = {
     "hashes-removed": "its --hash options were removed: regenerate them (pip-compile --generate-hashes)",

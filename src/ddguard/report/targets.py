@@ -9,7 +9,8 @@ from ddguard.model import NoteCode
 from ddguard.report.words import IMPLEMENTATION, clean, note, target
 
 if TYPE_CHECKING:
-    from ddguard.model import Deployment, Note, TargetDeclaration
+    from ddguard.model import Note
+    from ddguard.model.deployment import Deployment, TargetDeclaration
 
 _KIND_WORDS = {
     "dockerfile": "Dockerfile",

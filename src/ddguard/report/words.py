@@ -6,10 +6,8 @@ import os
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from ddguard.model import (
-    FindingCase,
     Fix,
     FixKind,
-    IntegrationFinding,
     Minor,
     Missing,
     Note,
@@ -25,6 +23,7 @@ from ddguard.model import (
     VersionRun,
     assert_never,
 )
+from ddguard.model.findings import FindingCase, IntegrationFinding
 from ddguard.target import Arch, Implementation, Libc, Os
 
 if TYPE_CHECKING:

@@ -5,7 +5,8 @@ Debian); the architecture is not stated."""
 
 from __future__ import annotations
 
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.sources.targets import yamltree
 from ddguard.sources.targets.common import Found, Lines, python_words, runtime_words
 from ddguard.sources.targets.yamltree import Map

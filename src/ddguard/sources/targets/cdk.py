@@ -13,7 +13,7 @@ import re
 from typing import Dict, Optional
 
 from ddguard.errors import InputError
-from ddguard.model import TargetKind
+from ddguard.model.deployment import TargetKind
 from ddguard.sources.targets.common import Found, Lines, Python, bounded_version
 from ddguard.target import Arch, Implementation, Libc, Os
 

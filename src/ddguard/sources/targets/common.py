@@ -11,7 +11,8 @@ import re
 from typing import List, Optional, Tuple
 
 from ddguard.errors import InputError
-from ddguard.model import Note, NoteCode, TargetDeclaration, TargetKind
+from ddguard.model import Note, NoteCode
+from ddguard.model.deployment import TargetDeclaration, TargetKind
 from ddguard.record import Record
 from ddguard.sources.text import read_text as _read_text
 from ddguard.target import Arch, Implementation, Libc, Os, limits

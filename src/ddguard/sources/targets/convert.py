@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ddguard.model import TargetDeclaration
+from ddguard.model.deployment import TargetDeclaration
 from ddguard.target import Arch, Libc, Os, Target
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.record import Record
 from ddguard.sources.targets.common import Found, Lines, Python, Written, oci_platform
 from ddguard.sources.targets.images import ImageStatus, classify

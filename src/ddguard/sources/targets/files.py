@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Iterator, Optional, Tuple
 
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.sources.targets.common import Found, Lines, Python, python_words
 
 _NOT_VERSIONS = frozenset({"system", "latest"})

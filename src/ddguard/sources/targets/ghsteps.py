@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.record import Record
 from ddguard.sources.targets import images
 from ddguard.sources.targets.common import (

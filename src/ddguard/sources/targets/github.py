@@ -22,7 +22,8 @@ import posixpath
 import re
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.sources.targets import ghsteps, yamltree
 from ddguard.sources.targets.common import Found, Lines, python_words
 from ddguard.sources.targets.ghexpr import Context, Text, bind, declared_inputs, expand

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Tuple
 
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.sources.targets import images, yamltree
 from ddguard.sources.targets.common import Found, Lines, Written, oci_platform
 from ddguard.sources.targets.yamltree import Map, Scalar, Seq, Value

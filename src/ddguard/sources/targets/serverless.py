@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.sources.targets import yamltree
 from ddguard.sources.targets.common import Found, Lines, Written, arch_word, runtime_words
 from ddguard.sources.targets.yamltree import Map, Scalar, Seq, Value

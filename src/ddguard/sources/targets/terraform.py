@@ -13,7 +13,8 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ddguard.errors import InputError
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.record import Record
 from ddguard.sources.targets.common import Found, Lines, Written, arch_word, runtime_words
 from ddguard.target import Arch, Libc, Os

@@ -8,7 +8,8 @@ import re
 from typing import Any, List
 
 from ddguard.errors import InputError
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.sources.targets import tox
 from ddguard.sources.targets.common import Found, Lines, Python, python_words
 from ddguard.sources.text import load_toml

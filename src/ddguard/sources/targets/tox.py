@@ -10,7 +10,8 @@ import itertools
 import re
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
-from ddguard.model import NoteCode, TargetKind
+from ddguard.model import NoteCode
+from ddguard.model.deployment import TargetKind
 from ddguard.sources.targets.common import Found, Lines, Python, bounded_version
 from ddguard.sources.text import load_toml
 from ddguard.target import Implementation

@@ -18,7 +18,8 @@ import stat
 from typing import Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
 from ddguard.errors import InputError
-from ddguard.model import Discovery, Note, NoteCode
+from ddguard.model import Note, NoteCode
+from ddguard.model.deployment import Discovery
 from ddguard.sources.targets import (
     appengine,
     cdk,

@@ -7,6 +7,11 @@ Nothing here reads files, imports ``packaging`` at run time, or makes words: sou
 Records are ``NamedTuple``s: frozen, hashable and built by name like frozen dataclasses,
 without importing ``dataclasses`` (and ``inspect``), which alone would cost the command
 line more than its whole check.
+
+What only some commands make lives beside: :mod:`ddguard.model.findings` (integrations),
+:mod:`ddguard.model.fixes` (``ddguard fix``) and :mod:`ddguard.model.deployment` (deployment
+targets). Every class costs each process that imports it, and the startup check needs
+none of those.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
-    from ddguard.target import Arch, Implementation, Libc, Os, Target
+    from ddguard.model.findings import IntegrationFinding
+    from ddguard.target import Arch, Os, Target
 
 Minor = Tuple[int, int]  # a CPython feature release: (3, 12)
 PythonRange = Tuple[Minor, Optional[Minor]]  # (low, high), high None when open-ended
@@ -348,46 +354,6 @@ class Scan(Record):
     files: Tuple[str, ...] = ()  # files read
 
 
-# --- integrations: instrumented libraries against a ddtrace line's ranges ---------------------
-
-
-class FindingKind(str, enum.Enum):
-    BELOW_MINIMUM = "below-minimum"  # a problem: the integration does not patch it
-    UNTESTED = "untested"  # a notice: outside the range ddtrace tested
-
-
-class FindingCase(str, enum.Enum):
-    """Which fact makes the finding (each has its own sentence)."""
-
-    BELOW_FLOOR = "below-floor"  # a version below the supported minimum
-    OUTSIDE_TESTED = "outside-tested"  # a version outside the range tested on this Python
-    ABOVE_CEILING = "above-ceiling"  # a version above the supported range
-    RANGE_BELOW_FLOOR = "range-below-floor"  # a declared range entirely below the minimum
-    RANGE_ABOVE_TESTED = "range-above-tested"  # ... entirely above the newest tested
-    RANGE_ABOVE_CEILING = "range-above-ceiling"  # ... entirely above the supported range
-
-
-class IntegrationFinding(Record):
-    integration: str
-    package: str  # the name as installed or pinned
-    version: str  # the version, or the declared range (``ranged``)
-    ddtrace_line: int
-    kind: FindingKind
-    case: FindingCase
-    supported: str  # ">=1.8", or the tested range "4.2.20–5.2.15 on CPython 3.11"
-    origin: Origin  # installed, or where it is pinned
-    target: Target
-    automatic: bool
-    refused: bool
-    category: Optional[str] = None  # "web", "datastore": what goes untraced
-    tested: Optional[Tuple[str, str]] = None  # (oldest, newest) tested on the target's Python
-    ranged: bool = False
-
-    @property
-    def problem(self) -> bool:
-        return self.kind is FindingKind.BELOW_MINIMUM
-
-
 class Report(Record):
     """Every result of one check, in requirement order (one row per target)."""
 
@@ -425,129 +391,3 @@ class MatrixCell(Record):
     python: Tuple[int, int]
     platform: str  # compact platform part: manylinux_x86_64, macosx_arm64, win32, ...
     result: Result  # the release an installer picks from the line, judged there
-
-
-class FixEdit(Record):
-    edit: object  # writers.Edit
-    reason_codes: Tuple[str, ...]
-    targets: Tuple[Target, ...]  # where the old requirement was refused
-    step: str  # which rule chose the release (evaluate.rewrite.Step value)
-
-
-class Unfixed(Record):
-    pin: Pin
-    conflict: Tuple[Target, ...]  # no release works on all of these together
-    why: str  # "conflict", "split-needed", "outside-project", "reference", "not-a-file"
-
-
-class FixPlan(Record):
-    """``ddguard fix``: the edits that would make every refused requirement pass."""
-
-    root: str
-    report: Report  # the check before any change
-    changes: Tuple[object, ...]  # writers.FileChange, one per file with something to change
-    edits: Tuple[FixEdit, ...]
-    unfixed: Tuple[Unfixed, ...]
-    commands: Tuple[str, ...]  # lock refreshes to run afterwards
-
-
-# --- deployment targets (issue 14) ---------------------------------------------------------
-
-
-class TargetKind(str, enum.Enum):
-    """The kind of file a deployment target was declared in."""
-
-    DOCKERFILE = "dockerfile"
-    GITHUB_ACTIONS = "github-actions"
-    GITLAB_CI = "gitlab-ci"
-    PYTHON_VERSION_FILE = "python-version-file"
-    RUNTIME_TXT = "runtime-txt"
-    TOOL_VERSIONS = "tool-versions"
-    AWS_SAM = "aws-sam"
-    CLOUDFORMATION = "cloudformation"
-    SERVERLESS = "serverless"
-    APP_ENGINE = "app-engine"
-    AWS_CDK = "aws-cdk"
-    TERRAFORM = "terraform"
-    TOX = "tox"
-    PIPFILE = "pipfile"
-    DDGUARD_CONFIG = "ddguard-config"
-
-
-# (os, arch, libc) values -> the platform family of the compact target form
-_COMPACT_PLATFORMS = {
-    ("linux", "x86_64", "glibc"): "manylinux_x86_64",
-    ("linux", "aarch64", "glibc"): "manylinux_aarch64",
-    ("linux", "i686", "glibc"): "manylinux_i686",
-    ("linux", "x86_64", "musl"): "musllinux_x86_64",
-    ("linux", "aarch64", "musl"): "musllinux_aarch64",
-    ("linux", "i686", "musl"): "musllinux_i686",
-    ("macos", "x86_64", None): "macosx_x86_64",
-    ("macos", "aarch64", None): "macosx_arm64",
-    ("windows", "x86_64", None): "win_amd64",
-    ("windows", "i686", None): "win32",
-    ("windows", "aarch64", None): "win_arm64",
-}
-
-
-class TargetDeclaration(Record):
-    """One Python a project's file says it runs on. Unknown facts are None, never guessed.
-
-    ``path:line`` is where the Python version is written (edit there to change it); ``via``
-    names the statement that applied it when that is elsewhere: the ``FROM`` using an
-    ``ARG`` default, a step using a matrix or env value, a Lambda ``Runtime: !Ref``.
-    """
-
-    kind: TargetKind
-    path: str  # relative to the project root, "/"-separated
-    line: int  # 1-based
-    evidence: str  # that line as written, trimmed (at most 200 characters)
-    implementation: Optional[Implementation] = None
-    python_version: Optional[Tuple[int, ...]] = None  # (3, 12), (3, 13, 5), (3,) for a major only
-    free_threaded: bool = False  # 3.13t
-    os: Optional[Os] = None
-    arch: Optional[Arch] = None
-    libc: Optional[Libc] = None  # Linux only
-    stage: Optional[str] = None  # the Docker stage name, as written
-    final: Optional[bool] = None  # Docker: the stage ``docker build`` builds
-    via: Optional[str] = None  # "relpath:LINE" of the statement that applied the value
-    platform_tag: Optional[str] = None  # an exact wheel platform tag the file names
-
-    @property
-    def source(self) -> str:
-        return f"{self.path}:{self.line}"
-
-    def compact(self) -> Optional[str]:
-        """``cp312-manylinux_x86_64`` when the implementation, the Python feature release,
-        the OS, the architecture and (on Linux) the libc are all declared; None otherwise.
-        ``ddguard.target.Target.from_compact`` reads it."""
-        version = self.python_version
-        if self.implementation is None or version is None or len(version) < 2:
-            return None
-        platform = self.platform_tag
-        if platform is None:
-            if self.os is None or self.arch is None:
-                return None
-            libc = self.libc.value if self.libc is not None and self.os.value == "linux" else None
-            platform = _COMPACT_PLATFORMS.get((self.os.value, self.arch.value, libc))
-            if platform is None:
-                return None
-        threaded = "t" if self.free_threaded else ""
-        return f"{self.implementation.short}{version[0]}{version[1]}{threaded}-{platform}"
-
-
-class Deployment(Record):
-    """Where a project says it runs: each distinct target with the files declaring it."""
-
-    targets: Tuple[Tuple[Target, Tuple[str, ...]], ...]
-    declarations: Tuple[object, ...]  # TargetDeclaration values, in file order
-    notes: Tuple[Note, ...]
-    files: Tuple[str, ...]
-
-
-class Discovery(Record):
-    """What discovering a project's deployment targets found."""
-
-    declarations: Tuple[TargetDeclaration, ...] = ()
-    notes: Tuple[Note, ...] = ()
-    files: Tuple[str, ...] = ()  # files read, relative to the project root
