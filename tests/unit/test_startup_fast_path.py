@@ -12,6 +12,7 @@ from typing import Any, Dict, List
 import pytest
 
 from ddguard import knowledge
+from ddguard.errors import DatabaseError
 from ddguard.evaluate.installed import InstalledCopy, fits, judge_installed
 from ddguard.evaluate.release import file_group
 from ddguard.target import Target
@@ -165,3 +166,30 @@ def test_the_compatible_startup_path_imports_no_specifiers_and_reads_no_other_re
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["compatible", "False", "False"], done.stderr
+
+
+def test_a_damaged_tag_is_refused_where_it_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = json.loads(Path(knowledge.data_path("releases.json")).read_text())
+    row = next(row for row in doc["releases"] if row[0] == "2.21.12")
+    own = set(doc["tag_sets"][row[5]])
+    used = {i for members in doc["tag_sets"] for i in members}
+    elsewhere = next(i for i in sorted(used) if i not in own)
+    monkeypatch.setenv("DDGUARD_DB", str(tmp_path / "db.json"))
+    for damaged, one_ok in ((elsewhere, True), (min(own), False)):
+        broken = json.loads(json.dumps(doc))
+        broken["tags"][damaged] = "not a tag"
+        (tmp_path / "db.json").write_text(json.dumps(broken))
+        knowledge.load.cache_clear()
+        try:
+            with pytest.raises(DatabaseError, match=f"tag {damaged} .*is not a wheel tag"):
+                knowledge.load()
+            if one_ok:
+                one = knowledge.load_one("2.21.12")
+                assert one is not None and str(one.releases[0].version) == "2.21.12"
+            else:
+                with pytest.raises(DatabaseError, match="is not a wheel tag"):
+                    knowledge.load_one("2.21.12")
+        finally:
+            knowledge.load.cache_clear()

@@ -9,7 +9,7 @@ one :class:`~ddguard.knowledge.document.InvalidDocument`, never an exception lat
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -99,25 +99,21 @@ def parse_releases(document: Any, only: Optional[str] = None) -> Tuple[Release, 
     rows unread."""
     doc = expect_object(document, "the document")
     tags = expect_list(field(doc, "tags", "the document"), "'tags'")
-    for number, tag in enumerate(tags):
-        if not is_tag_text(expect_str(tag, f"tag {number}")):
-            raise InvalidDocument(f"tag {number} ({shown(tag)}) is not a wheel tag")
-    tag_sets: List[Tuple[str, ...]] = []
-    for number, members in enumerate(
-        expect_list(field(doc, "tag_sets", "the document"), "'tag_sets'")
-    ):
-        what = f"tag set {number}"
-        indexes = [expect_int(i, f"a member of {what}") for i in expect_list(members, what)]
-        if any(not 0 <= i < len(tags) for i in indexes):
-            raise InvalidDocument(f"{what} names a tag the document does not list")
-        tag_sets.append(tuple(tags[i] for i in indexes))
+    sets = expect_list(field(doc, "tag_sets", "the document"), "'tag_sets'")
     rows = expect_list(field(doc, "releases", "the document"), "'releases'")
     if not rows:
         raise InvalidDocument("it lists no release")
+    used: Iterable[int] = range(len(sets))
     if only is not None:
         rows = [row for row in rows if type(row) is list and row and row[0] == only]
         if len(rows) != 1:
             return ()
+        index = rows[0][-1]
+        used = [index] if type(index) is int and 0 <= index < len(sets) else []
+    tag_sets: List[Tuple[str, ...]] = [()] * len(sets)
+    checked: Set[int] = set()  # tags found to be wheel tags
+    for number in used:  # each tag set, checked with its tags (with ``only``: the one used)
+        tag_sets[number] = _tag_set(sets[number], number, tags, checked)
     releases = [_release(row, number, tag_sets) for number, row in enumerate(rows)]
     if any(a.version >= b.version for a, b in zip(releases, releases[1:])):
         releases.sort(key=lambda r: r.version)
@@ -130,6 +126,19 @@ def parse_releases(document: Any, only: Optional[str] = None) -> Tuple[Release, 
                 f"Requires-Python {shown(text)} of a release is not a version specifier"
             )
     return tuple(releases)
+
+
+def _tag_set(members: Any, number: int, tags: List[Any], checked: Set[int]) -> Tuple[str, ...]:
+    what = f"tag set {number}"
+    indexes = [expect_int(i, f"a member of {what}") for i in expect_list(members, what)]
+    if any(not 0 <= i < len(tags) for i in indexes):
+        raise InvalidDocument(f"{what} names a tag the document does not list")
+    for i in indexes:
+        if i not in checked:
+            if not is_tag_text(expect_str(tags[i], f"tag {i}")):
+                raise InvalidDocument(f"tag {i} ({shown(tags[i])}) is not a wheel tag")
+            checked.add(i)
+    return tuple(tags[i] for i in indexes)
 
 
 def _release(row: Any, number: int, tag_sets: List[Tuple[str, ...]]) -> Release:
