@@ -170,6 +170,24 @@ def test_supported_tags_equal_packaging_for_cpython(python: str, family: str) ->
     assert target.supported() == _oracle(target)
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_installs_any_is_the_intersection_with_supported(family: str) -> None:
+    """On every tag set the snapshot's releases publish, plus each tag alone."""
+    from ddguard import knowledge
+    from ddguard.evaluate.release import wheel_triples
+
+    sets = {wheel_triples(r) for r in knowledge.load().releases}
+    sets |= {frozenset([tag]) for tags in list(sets) for tag in tags}
+    sets.add(frozenset())
+    for python in ("27", "36", "312", "313t"):
+        target = Target.from_compact(f"cp{python}-{family}")
+        supported = target.supported()
+        answers = {tags: target.installs_any(tags) for tags in sets}
+        assert answers == {tags: bool(tags & supported) for tags in sets}
+        if python == "312" and family != "linux_armv7l":
+            assert any(answers.values())  # the comparison met both answers
+
+
 @pytest.mark.parametrize(
     "flags",
     [

@@ -167,7 +167,7 @@ def _tag_mismatch(tag_lines: Tuple[str, ...], host: Target) -> Optional[Reason]:
         built = [tag for line in tag_lines for tag in sorted(parse_tag_text(line))]
     except ValueError:  # not interpreter-abi-platform: nothing to compare
         return None
-    if not built or set(built) & host.supported():
+    if not built or host.installs_any(built):
         return None
     interpreter, abi, platform = built[0]
     digits = interpreter[2:]

@@ -82,7 +82,7 @@ def installer_pick(candidates: Sequence[Release], target: Target) -> Optional[Re
     for release in reversed(candidates):
         if release.yanked or not release.admits_python(target.python_full_str):
             continue
-        if release.sdist or wheel_triples(release) & target.supported():
+        if release.sdist or target.installs_any(wheel_triples(release)):
             return release
     return None
 

@@ -234,7 +234,7 @@ def _warnings(release: Release, line: Optional[ReleaseLine]) -> Tuple[Reason, ..
 
 def _judge_files(release: Release, target: Target) -> Tuple[Verdict, List[Reason]]:
     tags = wheel_triples(release)
-    if tags & target.supported():
+    if target.installs_any(tags):
         return Verdict.COMPATIBLE, []
     version = release.version
     interpreter = "cp%d%d" % target.python

@@ -255,7 +255,7 @@ def _check_named_wheel(result: Result, wheel_tags: Sequence[str]) -> Result:
     from ddguard.target import parse_tag_text
 
     named = {tag for text in wheel_tags for tag in parse_tag_text(text)}
-    if named & result.target.supported():
+    if result.target.installs_any(named):
         return result
     reason = Reason(ReasonCode.WHEEL_FILE_MISMATCH, wheel_platforms=tuple(sorted(wheel_tags)))
     fix = (Fix(FixKind.WHEEL_FOR_TARGET, version=result.version),) if result.version else result.fixes
