@@ -39,8 +39,6 @@ from ddguard.model import (
     Result,
     Scan,
 )
-from ddguard.model.deployment import Deployment
-from ddguard.model.fixes import FixEdit, FixPlan, Unfixed
 from ddguard.record import Record
 from ddguard.target import Target
 
@@ -49,6 +47,8 @@ if TYPE_CHECKING:
 
     from ddguard.evaluate.rewrite import Choice
     from ddguard.knowledge import Knowledge
+    from ddguard.model.deployment import Deployment
+    from ddguard.model.fixes import FixPlan
     from ddguard.writers import Decision as WriterDecision
 
 __all__ = ["Report", "check", "judge"]
@@ -568,6 +568,8 @@ def deployment(root: str) -> Deployment:
 
 
 def _grouped(declarations: Sequence[object], notes: Sequence[Note], files: Sequence[str]) -> Deployment:
+    from ddguard.model.deployment import Deployment
+
     grouped: Dict[Target, List[str]] = {}
     for declaration in declarations:
         for target in _targets_of(declaration):
@@ -633,6 +635,7 @@ def plan_fix(request: CheckRequest, root: str = ".", *, split: bool = False, kno
 
     from ddguard import writers
     from ddguard.evaluate.rewrite import decide
+    from ddguard.model.fixes import FixEdit, FixPlan, Unfixed
 
     db = knowledge or _knowledge.load()
     report = run_check(request._replace(installed_fallback=False), db)

@@ -60,11 +60,11 @@ def judge(pins: Sequence[Pin], targets: Sequence[Target], config: ProjectConfig)
 
 def refusal_message(report: Report, project: str = "this project") -> Optional[str]:
     """The text a refusing hook exits with: ddguard's paragraphs first, then one footer line."""
-    from ddguard.report import paragraph
-
     refused = [r for r in report.results if r.refused]
     if not refused:
         return None
+    from ddguard.report import paragraph
+
     parts = [f"ddguard: {paragraph(r)}" for r in refused]
     return "\n\n".join(parts) + "\n\n" + FOOTER.format(project=project)
 

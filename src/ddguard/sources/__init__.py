@@ -6,7 +6,9 @@ The facade: :func:`scan_project` (a directory or one file), :func:`read_file`,
 :func:`load_toml_file`,
 :func:`project_pins` (what installing the project with some extras and groups pulls in)
 and :func:`find_project_files`. Each returns :class:`~ddguard.model.Scan` values whose
-pins carry a structured :class:`~ddguard.model.Origin`.
+pins carry a structured :class:`~ddguard.model.Origin`. The model is imported where it is
+used: the build hooks after the first load pyproject.toml through :func:`load_toml_file`
+and need no more.
 
 The registry below says which :class:`~ddguard.sources.interface.Reader` handles which
 file name; a reader's module is imported when a file of its kind is read. Anything else is
@@ -24,11 +26,11 @@ import os
 from typing import TYPE_CHECKING, Any, Callable, Collection, Dict, List, Optional, Tuple, TypeVar
 
 from ddguard.errors import InputError
-from ddguard.model import Note, NoteCode, Origin, OriginKind, Pin, Scan
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
+    from ddguard.model import Note, Origin, Pin, Scan
     from ddguard.sources.interface import Reader
     from ddguard.sources.names import Names
 
@@ -127,6 +129,8 @@ def read_file(
 
 
 def _read_file(path: str, names: Names) -> Scan:
+    from ddguard.model import Note, NoteCode, Scan
+
     name = os.path.basename(path)
     if name == "setup.py":
         return Scan(notes=(Note(NoteCode.SETUP_PY_NOT_READ, path),))
@@ -137,6 +141,7 @@ def _read_file(path: str, names: Names) -> Scan:
 
 
 def _read_requirements(path: str, names: Names) -> Scan:
+    from ddguard.model import Origin, OriginKind, Scan
     from ddguard.sources.requirements_file import ReadState, read_file
 
     state = ReadState(names)
@@ -187,6 +192,7 @@ def project_pins(root: str, extras: Collection[str] = (), groups: Collection[str
     """What installing the project at ``root`` with ``extras`` and dependency ``groups``
     (PEP 735) pulls in, from its pyproject.toml: the dependencies, those extras, those
     groups and the groups they include."""
+    from ddguard.model import OriginKind, Scan
     from ddguard.sources.names import canonical
 
     pyproject = os.path.join(root, "pyproject.toml")
@@ -218,6 +224,7 @@ def scan_project(
 
 
 def _scan_directory(path: str, names: Names) -> Scan:
+    from ddguard.model import Note, NoteCode, Origin, OriginKind, Scan
     from ddguard.sources.requirements_file import ReadState, read_file
 
     files = find_project_files(path)
