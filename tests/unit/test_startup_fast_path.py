@@ -15,7 +15,9 @@ from ddguard import knowledge
 from ddguard.errors import DatabaseError
 from ddguard.evaluate.installed import InstalledCopy, fits, judge_installed
 from ddguard.evaluate.release import file_group
-from ddguard.target import Target
+from ddguard.target import Implementation, Target
+
+CPYTHONS_2_21 = ((3, 8), (3, 9), (3, 10), (3, 11), (3, 12))  # ddtrace 2.21.12 has wheels
 
 HOSTS = [
     "cp27-manylinux_x86_64",
@@ -142,13 +144,7 @@ def test_the_compatible_startup_path_imports_no_specifiers_and_reads_no_other_re
     """In a fresh interpreter: a compatible installed release is judged without
     packaging.specifiers and without the dependency data."""
     host = Target.from_host()
-    if not knowledge.load().release_named("2.21.12") or host.python not in (
-        (3, 8),
-        (3, 9),
-        (3, 10),
-        (3, 11),
-        (3, 12),
-    ):
+    if host.implementation is not Implementation.CPYTHON or host.python not in CPYTHONS_2_21:
         pytest.skip("needs a CPython ddtrace 2.21.12 publishes wheels for")
     tag = "-".join(sorted(host.supported())[0])
     site = tmp_path / "site"
