@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ddguard.config import ProjectConfig, load_pyproject, project_config, skipped
+from ddguard.environment import mark_checked
 
 _WHEEL_HOOKS = (
     "prepare_metadata_for_build_wheel",
@@ -97,9 +98,10 @@ def _check(hook: str) -> None:
     first = hook.startswith("get_requires_for_build_")
     stamp = _passed_stamp()
     if not first and stamp is not None and os.path.exists(stamp):
+        mark_checked(".")  # the setuptools plugin and hatchling hook need not judge it either
         return  # the first hook judged this very tree, interpreter and database
     from ddguard.errors import DDGuardError
-    from ddguard.hosts.build_check import CHECKED_VARIABLE, check_project
+    from ddguard.hosts.build_check import check_project
 
     try:
         message = check_project(".", config=config, document=_project()[1])
@@ -109,7 +111,7 @@ def _check(hook: str) -> None:
         raise SystemExit("ddguard: pyproject.toml is nested too deeply to read") from None
     if message is not None:
         raise SystemExit(message)
-    os.environ[CHECKED_VARIABLE] = os.path.abspath(".")
+    mark_checked(".")
     if stamp is not None:
         try:
             os.makedirs(os.path.dirname(stamp), exist_ok=True)

@@ -9,6 +9,10 @@ if TYPE_CHECKING:
 
 MODES = ("strict", "warn", "off")
 SKIP_VARIABLE = "DDGUARD_SKIP"
+# Set by a build hook once the project passed (judged in this process, or in an earlier
+# hook of the same build), so that a second guard in the process (the setuptools plugin
+# or hatchling hook under ddguard.build) does not judge it again.
+CHECKED_VARIABLE = "_DDGUARD_BUILD_CHECKED"
 _TRUE = ("1", "true", "yes", "on")
 
 
@@ -32,6 +36,15 @@ def mode_problem(environ: "Optional[Mapping[str, str]]" = None) -> "Optional[str
 def skipped(environ: "Optional[Mapping[str, str]]" = None) -> bool:
     """``DDGUARD_SKIP=1`` (or true/yes/on) turns every build-time check off, for emergencies."""
     return _get(SKIP_VARIABLE, environ) in _TRUE
+
+
+def mark_checked(root: str) -> None:
+    os.environ[CHECKED_VARIABLE] = os.path.abspath(root)
+
+
+def checked(root: str) -> bool:
+    """Whether a build hook of this process found the project at ``root`` passing."""
+    return os.environ.get(CHECKED_VARIABLE) == os.path.abspath(root)
 
 
 def integrations_setting(environ: "Optional[Mapping[str, str]]" = None) -> str:

@@ -10,6 +10,7 @@ from typing import Iterator, List
 import pytest
 
 from ddguard import build
+from ddguard.environment import CHECKED_VARIABLE, checked
 
 FAKE_BACKEND = """
 CALLS = []
@@ -230,8 +231,11 @@ def test_later_hooks_trust_a_passed_first_hook_of_the_same_tree(
         build_check, "check_project", lambda *a, **k: judged.append("x") or real(*a, **k)
     )
     build._project.cache_clear()
+    monkeypatch.delenv(CHECKED_VARIABLE)  # a new process for the next hook
     build.build_wheel(str(project))
     assert judged == []
+    # ... and the setuptools plugin or hatchling hook in that process does not judge it either
+    assert checked(str(project))
     write_project(project, REFUSED_HERE)  # a new tree: no stamp, judged and refused
     build._project.cache_clear()
     with pytest.raises(SystemExit):

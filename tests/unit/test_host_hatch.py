@@ -23,7 +23,8 @@ from host_standins import (
     write_project,
 )
 
-from ddguard.hosts.build_check import CHECKED_VARIABLE, FOOTER
+from ddguard.environment import CHECKED_VARIABLE
+from ddguard.hosts.build_check import FOOTER
 
 CP312 = "cp312-manylinux_x86_64"
 

@@ -19,7 +19,8 @@ from host_standins import (
     assert_one_line_input_error,
 )
 
-from ddguard.hosts.build_check import CHECKED_VARIABLE, FOOTER, build_pins, check_project
+from ddguard.environment import CHECKED_VARIABLE
+from ddguard.hosts.build_check import FOOTER, build_pins, check_project
 from ddguard.hosts.setuptools import _names_ddtrace, _pin, check_egg_info
 from ddguard.model import OriginKind
 

@@ -18,9 +18,6 @@ if TYPE_CHECKING:
     from ddguard.model import Pin, Report
     from ddguard.target import Target
 
-# Set by a hook that has checked the project, so that a second guard in the same process
-# (the setuptools plugin under ddguard.build) does not check it again.
-CHECKED_VARIABLE = "_DDGUARD_BUILD_CHECKED"
 FOOTER = (
     "(ddguard checked {project}'s ddtrace requirements before building it; "
     "set DDGUARD_SKIP=1 to skip the check)"

@@ -29,10 +29,11 @@ class DDGuardBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             project_config,
             skipped,
         )
+        from ddguard.environment import checked
         from ddguard.errors import DDGuardError
-        from ddguard.hosts.build_check import CHECKED_VARIABLE, check_project
+        from ddguard.hosts.build_check import check_project
 
-        if skipped() or os.environ.get(CHECKED_VARIABLE) == os.path.abspath(self.root):
+        if skipped() or checked(self.root):
             return
         pyproject = os.path.join(self.root, "pyproject.toml")
         try:

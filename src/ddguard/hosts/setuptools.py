@@ -37,10 +37,10 @@ def check_distribution(
 ) -> Optional[str]:
     """The refusal message for an opted-in project's requirements, else None."""
     from ddguard.config import load_pyproject, project_config, requires_ddguard, skipped
-    from ddguard.hosts.build_check import CHECKED_VARIABLE
+    from ddguard.environment import checked
 
     root = os.path.abspath(root)
-    if skipped() or os.environ.get(CHECKED_VARIABLE) == root:
+    if skipped() or checked(root):
         return None
     pyproject = os.path.join(root, "pyproject.toml")
     if not os.path.isfile(pyproject):
