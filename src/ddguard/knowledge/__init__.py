@@ -160,10 +160,6 @@ def load_one(version: str) -> Optional[Knowledge]:
     """The database :func:`load` reads holding only the release spelled ``version`` (its
     other rows unread): what the startup check needs to judge an installed release. None
     when the snapshot does not list that spelling once (then :func:`load` answers)."""
-    if load.cache_info().currsize:  # loaded already in this process
-        whole = load()
-        release = whole.release_named(version)
-        return Knowledge((release,), whole.lines, whole.info, whole.cpython_minors) if release else None
     chosen = read_chosen(only=version)
     return chosen if chosen.releases else None
 
