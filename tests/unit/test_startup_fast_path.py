@@ -108,7 +108,7 @@ def test_only_the_named_row_is_read_and_a_doubled_row_is_not_trusted(
     try:
         one = knowledge.load_one("2.21.12")
         assert one is not None and [str(r.version) for r in one.releases] == ["2.21.12"]
-        with pytest.raises(Exception, match="upload date"):
+        with pytest.raises(DatabaseError, match="upload date"):
             knowledge.load()  # the whole file is still refused where it is read whole
         write_db(db, [good, good])
         assert knowledge.load_one("2.21.12") is None
