@@ -3,36 +3,12 @@ bad input. (tests/integrations runs the installed ``ddguard`` command.)"""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
-from typing import NamedTuple
 
 import pytest
-
-from ddguard.cli import main
+from cli_run import run
 
 RESULT_FIELDS = {"requirement", "source", "version", "verdict", "support_level", "reasons", "fix"}
-
-
-class Done(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run(*args, cwd=None):
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-    finally:
-        os.chdir(here)
-    return Done(code, out.getvalue(), err.getvalue())
 
 
 def run_json(*args, cwd=None):

@@ -5,19 +5,17 @@ no release is one line of bad input."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from typing import Any, List, Tuple
 
 import pytest
+from cli_run import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 
 from ddguard import knowledge
 from ddguard.api import check, explain
-from ddguard.cli import main
 from ddguard.errors import InputError
 from ddguard.report.tables import LEVEL_WORDS, explain_json, explain_text
 from ddguard.target import Target
@@ -48,10 +46,7 @@ TARGETS = [
 
 
 def cli(*args: str) -> Tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
+    return run(*args)
 
 
 @pytest.mark.parametrize("version", SAMPLE, ids=str)

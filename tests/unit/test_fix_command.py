@@ -5,7 +5,6 @@ changes nothing. Plus the exit codes, --dry-run, --split and lock files."""
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -13,10 +12,10 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
+from cli_run import run as run_cli
 
 from ddguard import sources
 from ddguard.api import CheckRequest, apply_fix, plan_fix, run_check
-from ddguard.cli import main
 from ddguard.target import Target
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "fix"
@@ -95,10 +94,7 @@ def test_fix_makes_check_pass_and_changes_only_ddtrace_entries(case: Path, tmp_p
 
 
 def run(root: Path, *args: str) -> Tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with in_dir(root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(*args, cwd=root)
 
 
 def write(root: Path, files: Dict[str, str]) -> Path:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
+from cli_run import run
 from packaging.version import Version
 
 import ddguard
 from ddguard import sources
-from ddguard.cli import main
 from ddguard.errors import InputError
 from ddguard.model import NoteCode, Origin, OriginKind, ReferenceKind
 from ddguard.report.words import note, reference, source
@@ -282,24 +279,9 @@ def test_parse_requirement_ignores_other_projects():
     )
 
 
-class Done(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 def run_cli(*argv, cwd=None):
     """``ddguard check ARGV`` in-process, from ``cwd``."""
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["check", *argv])
-    finally:
-        os.chdir(here)
-    return Done(code, out.getvalue(), err.getvalue())
+    return run("check", *argv, cwd=cwd)
 
 
 def test_cli_project_json_sources_and_python_range_note(tmp_path):
