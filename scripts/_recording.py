@@ -7,6 +7,7 @@ import datetime
 import json
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -48,3 +49,32 @@ def write(
     }
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+
+
+def dry_run_command(
+    pip: str,
+    target_dir: str,
+    requirement: str,
+    python: str,
+    platform: str,
+    abi: Optional[str],
+    *flags: str,
+) -> List[str]:
+    """``pip install --dry-run --only-binary=:all:`` of ``requirement`` for CPython
+    ``python`` on ``platform``, reporting what it would install as JSON on stdout."""
+    command = [pip, "install", "--dry-run", "--ignore-installed", "--only-binary=:all:", *flags]
+    command += ["--target", target_dir]  # pip < 24 wants --target with --platform, even --dry-run
+    command += ["--python-version", python, "--implementation", "cp", "--platform", platform]
+    if abi:
+        command += ["--abi", abi]
+    return [*command, "--quiet", "--report", "-", requirement]
+
+
+def run_in_target(
+    command: Callable[[str], List[str]], timeout: int, env: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess[str]:
+    """``command(target_dir)`` run with a temporary target directory."""
+    with tempfile.TemporaryDirectory(prefix="ddguard-pip-") as target_dir:
+        return subprocess.run(
+            command(target_dir), capture_output=True, text=True, timeout=timeout, env=env
+        )

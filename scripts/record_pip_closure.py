@@ -21,12 +21,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from _recording import record, write
+from _recording import dry_run_command, record, run_in_target, write
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "pip_closure_verdicts.json"
@@ -114,51 +113,23 @@ SAMPLE: List[Sample] = [
 
 def pip_command(pip: str, target_dir: str, sample: Sample) -> List[str]:
     requirement, python, platform = sample
-    return [
-        pip,
-        "install",
-        "--dry-run",
-        "--ignore-installed",
-        "--only-binary=:all:",
-        "--index-url",
-        INDEX,
-        "--target",
-        target_dir,  # pip < 24 wants --target with --platform, even for --dry-run
-        "--python-version",
-        python,
-        "--implementation",
-        "cp",
-        "--abi",
-        "cp" + python.replace(".", ""),
-        "--platform",
-        platform,
-        "--quiet",
-        "--report",
-        "-",
-        requirement,
-    ]
+    abi = "cp" + python.replace(".", "")
+    return dry_run_command(
+        pip, target_dir, requirement, python, platform, abi, "--index-url", INDEX
+    )
 
 
 _NO_MATCH = re.compile(r"No matching distribution found for ([A-Za-z0-9._-]+)([^\s;]*)")
 _CONFLICT_CAUSE = re.compile(r"^\s+(\S+) \S+ depends on (.+)$")
 
 
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def run_one(pip: str, sample: Sample) -> Dict[str, Any]:
     requirement, python, platform = sample
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     environment["PIP_CONFIG_FILE"] = os.devnull  # this machine's find-links/extra index: not pypi
-    with tempfile.TemporaryDirectory(prefix="ddguard-pip-") as target_dir:
-        proc = subprocess.run(
-            pip_command(pip, target_dir, sample),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            env=environment,
-        )
+    proc = run_in_target(
+        lambda target_dir: pip_command(pip, target_dir, sample), timeout=900, env=environment
+    )
     installed: List[str] = []
     failed: Optional[str] = None
     failed_requirement: Optional[str] = None
@@ -166,7 +137,7 @@ def run_one(pip: str, sample: Sample) -> Dict[str, Any]:
     if proc.returncode == 0:
         report = json.loads(proc.stdout)
         installed = sorted(
-            f"{_canonical(item['metadata']['name'])}=={item['metadata']['version']}"
+            f"{canonicalize_name(item['metadata']['name'])}=={item['metadata']['version']}"
             for item in report["install"]
         )
     else:
@@ -174,13 +145,13 @@ def run_one(pip: str, sample: Sample) -> Dict[str, Any]:
         error = errors[-1] if errors else (proc.stderr.strip().splitlines() or ["?"])[-1]
         found = _NO_MATCH.search(proc.stderr)
         if found:
-            failed = _canonical(found.group(1))
+            failed = canonicalize_name(found.group(1))
             failed_requirement = found.group(1) + found.group(2)
         elif "conflicting dependencies" in proc.stderr or "ResolutionImpossible" in proc.stderr:
             causes = [m.group(2) for m in map(_CONFLICT_CAUSE.match, proc.stderr.splitlines()) if m]
             failed_requirement = "; ".join(causes) or None
             failed = (
-                _canonical(re.split(r"[<>=!~ \[;]", causes[0], maxsplit=1)[0]) if causes else None
+                canonicalize_name(re.split(r"[<>=!~ \[;]", causes[0], maxsplit=1)[0]) if causes else None
             )
         else:
             raise SystemExit(f"pip failed for {sample}: {proc.stderr.strip()}")

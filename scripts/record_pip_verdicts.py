@@ -18,12 +18,10 @@ Pairs where ddguard's policy is knowingly stricter than the published wheels car
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from _recording import record, write
+from _recording import dry_run_command, record, run_in_target, write
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "pip_verdicts.json"
@@ -77,39 +75,12 @@ SAMPLE: List[Sample] = [
 
 def pip_command(pip: str, target_dir: str, sample: Sample) -> List[str]:
     requirement, python, platform, abi, _ = sample
-    command = [
-        pip,
-        "install",
-        "--dry-run",
-        "--ignore-installed",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--target",
-        target_dir,  # pip < 24 wants --target with --platform, even for --dry-run
-        "--python-version",
-        python,
-        "--implementation",
-        "cp",
-        "--platform",
-        platform,
-        "--quiet",
-        "--report",
-        "-",
-    ]
-    if abi:
-        command += ["--abi", abi]
-    return [*command, requirement]
+    return dry_run_command(pip, target_dir, requirement, python, platform, abi, "--no-deps")
 
 
 def run_one(pip: str, sample: Sample) -> Dict[str, Any]:
     requirement, python, platform, abi, disagreement = sample
-    with tempfile.TemporaryDirectory(prefix="ddguard-pip-") as target_dir:
-        proc = subprocess.run(
-            pip_command(pip, target_dir, sample),
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
+    proc = run_in_target(lambda target_dir: pip_command(pip, target_dir, sample), timeout=240)
     wheel = version = None
     error = None
     if proc.returncode == 0:
