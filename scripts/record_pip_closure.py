@@ -151,7 +151,9 @@ def run_one(pip: str, sample: Sample) -> Dict[str, Any]:
             causes = [m.group(2) for m in map(_CONFLICT_CAUSE.match, proc.stderr.splitlines()) if m]
             failed_requirement = "; ".join(causes) or None
             failed = (
-                canonicalize_name(re.split(r"[<>=!~ \[;]", causes[0], maxsplit=1)[0]) if causes else None
+                canonicalize_name(re.split(r"[<>=!~ \[;]", causes[0], maxsplit=1)[0])
+                if causes
+                else None
             )
         else:
             raise SystemExit(f"pip failed for {sample}: {proc.stderr.strip()}")
