@@ -16,6 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional, Tuple
 
+    from packaging.specifiers import SpecifierSet
+
 
 @functools.lru_cache(maxsize=4096)
 def admits(requires_python: str, python_full_version: str) -> bool:
@@ -24,10 +26,8 @@ def admits(requires_python: str, python_full_version: str) -> bool:
     quick = _plain_admits(requires_python, python_full_version)
     if quick is not None:
         return quick
-    from packaging.specifiers import SpecifierSet
-
     try:
-        return SpecifierSet(requires_python).contains(python_full_version, prereleases=True)
+        return _specifier(requires_python).contains(python_full_version, prereleases=True)
     except ValueError:  # InvalidSpecifier, or a number int() refuses (thousands of digits)
         return True
 
@@ -36,13 +36,17 @@ def readable(requires_python: str) -> bool:
     """Whether pip (packaging) can read it as a version specifier."""
     if _plain_admits(requires_python, "3.0.0") is not None:
         return True
-    from packaging.specifiers import SpecifierSet
-
     try:
-        SpecifierSet(requires_python)
+        _specifier(requires_python)
     except ValueError:
         return False
     return True
+
+
+def _specifier(text: str) -> SpecifierSet:
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(text)
 
 
 def _plain_admits(requires_python: str, python_full_version: str) -> Optional[bool]:
@@ -53,9 +57,7 @@ def _plain_admits(requires_python: str, python_full_version: str) -> Optional[bo
     answer = True
     for clause in requires_python.split(","):
         clause = clause.strip()
-        operator = clause[:3] if clause[:3] == "===" else clause[:2]
-        if operator not in _TWO_CHARACTER:
-            operator = clause[:1]
+        operator = clause[:2] if clause[:2] in _TWO_CHARACTER else clause[:1]  # "===": no bound
         text = clause[len(operator) :].strip()
         wildcard = text.endswith(".*")
         if wildcard:
