@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from ddguard.evaluate.installed import InstalledCopy
     from ddguard.model import Note
 
-MODES = ("strict", "warn", "off")
 CACHE_FORMAT = "ddguard-startup-2"
 _SEP = "\x1f"
 _MAX_CACHE_ENTRIES = 32
