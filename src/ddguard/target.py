@@ -107,10 +107,6 @@ class PlatformLimits(Record):
     constraints_pythons: Tuple[Tuple[int, int], Tuple[int, int]]
     reviewed: str
 
-    def newest_minor(self, major: int) -> Optional[int]:
-        known = self.cpython.get(major)
-        return None if known is None else known[1]
-
 
 @functools.lru_cache(maxsize=None)
 def limits() -> PlatformLimits:

@@ -9,7 +9,7 @@ one :class:`~ddguard.knowledge.document.InvalidDocument`, never an exception lat
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -212,7 +212,3 @@ def expand_tags(files: Tuple[str, ...]) -> FrozenSet[Tag]:
     from packaging.tags import parse_tag
 
     return frozenset(tag for name in files for tag in parse_tag(name))
-
-
-def by_version(releases: Tuple[Release, ...]) -> Dict[Version, Release]:
-    return {r.version: r for r in releases}

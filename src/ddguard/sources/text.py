@@ -219,10 +219,6 @@ class LineIndex:
         self._resume: Dict[Tuple[str, int], int] = {}
         self._budget = 64 * len(text) + 4 * MIB
 
-    @property
-    def line_count(self) -> int:
-        return len(self.starts)
-
     def line_text(self, number: int) -> str:
         """The 0-based line ``number`` without its line break."""
         end = self.starts[number + 1] - 1 if number + 1 < len(self.starts) else len(self.text)
